@@ -1,0 +1,46 @@
+"""ember's primitive and composite ops, grouped by kind; re-exported at ``ember.*``."""
+
+from .creation import *  # noqa: F401,F403
+from .creation import (bernoulli_, cauchy_, exponential_, geometric_, log_normal_, new_empty,
+                       new_full, new_ones, new_tensor, new_zeros, normal_, random_, uniform_)
+from .elementwise import *  # noqa: F401,F403
+from .elementwise import (_out, copy_, fill_, inplace, rsub, to_copy,  # noqa: F401
+                          zero_)
+from .index import *  # noqa: F401,F403
+from .index import (getitem, index_add_, index_fill_, index_put_, masked_fill_,  # noqa: F401
+                    masked_scatter_, scatter_, scatter_add_, scatter_reduce_, setitem)
+from .linalg import *  # noqa: F401,F403
+from .reduce import *  # noqa: F401,F403
+from .reduce import values_indices  # noqa: F401
+from .shape import *  # noqa: F401,F403
+from ._util import scalar_like  # noqa: F401
+from . import creation, elementwise, index, linalg, reduce, shape  # noqa: F401
+
+# Functions that are also Tensor methods (``x.exp()``): the function's first parameter is the
+# tensor, so the function itself is the method.
+TENSOR_METHODS = """
+add sub mul div true_divide divide multiply subtract floor_divide remainder fmod pow float_power
+maximum minimum fmax fmin atan2 arctan2 exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos
+tan asin acos atan sinh cosh tanh asinh acosh atanh sigmoid erf erfc erfinv abs absolute neg
+negative reciprocal sign sgn floor ceil trunc fix frac round square logit xlogy sinc deg2rad
+rad2deg nan_to_num eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and
+logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not
+bitwise_left_shift bitwise_right_shift isnan isinf isposinf isneginf isfinite isclose allclose
+equal where clamp clip clamp_min clamp_max lerp addcmul addcdiv
+add_ sub_ mul_ div_ pow_ clamp_ clip_ exp_ log_ sqrt_ neg_ abs_ sigmoid_ tanh_ floor_ ceil_ round_
+trunc_ reciprocal_ lerp_ addcmul_ addcdiv_ remainder_ fmod_ sin_ cos_ rsqrt_ sign_ square_
+clamp_min_ clamp_max_ nan_to_num_ floor_divide_ copy_ fill_ zero_
+sum sum_to_size mean nansum nanmean prod max min amax amin aminmax argmax argmin var std logsumexp
+norm all any count_nonzero cumsum cumprod cummax sort argsort msort topk kthvalue median
+reshape view view_as reshape_as flatten unflatten squeeze unsqueeze permute transpose swapaxes
+swapdims t movedim moveaxis expand expand_as broadcast_to contiguous clone narrow split
+tensor_split chunk unbind flip fliplr flipud roll repeat tile repeat_interleave tril triu diagonal
+diag trace
+getitem setitem index_put index_put_ gather scatter scatter_add scatter_reduce index_select
+index_add index_fill masked_fill masked_select masked_scatter take take_along_dim nonzero argwhere
+bincount unique select masked_fill_ scatter_ scatter_add_ scatter_reduce_ index_add_
+index_fill_ masked_scatter_
+matmul mm bmm mv addmm addmv baddbmm addbmm dot vdot inner outer ger tensordot cross
+new_tensor new_zeros new_ones new_empty new_full uniform_ normal_ bernoulli_ random_ exponential_
+geometric_ log_normal_ cauchy_ bernoulli multinomial
+""".split()

@@ -1,0 +1,76 @@
+"""Helpers shared by the op modules: dim handling, promotion, scalar wrapping."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _make, _wrap_dim
+from ..autograd.grad_mode import state
+from ..backend import xp_of
+
+__all__ = ["Tensor", "_make", "wrap_dim", "dims_of", "state", "xp_of", "promote", "is_scalar",
+           "as_tensor_like", "scalar_like", "np", "D"]
+
+wrap_dim = _wrap_dim
+
+
+def dims_of(dim, ndim: int) -> tuple:
+    """Normalise ``dim`` (None, int, or sequence) to a sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, np.integer)):
+        return (_wrap_dim(int(dim), ndim),)
+    out = tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {list(dim)} appears multiple times in the list of dims")
+    return out
+
+
+def is_scalar(x) -> bool:
+    return isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Tensor)
+
+
+def as_tensor_like(x, like: Tensor, dtype=None) -> Tensor:
+    """``x`` (scalar, list or array) as a Tensor on ``like``'s device."""
+    if isinstance(x, Tensor):
+        return x
+    xp = xp_of(like._data)
+    if dtype is None:
+        dtype = D.result_type(x) if is_scalar(x) else None
+    arr = xp.asarray(x, dtype=dtype.np if dtype is not None else None)
+    return _make(arr)
+
+
+def scalar_like(x, like: Tensor) -> Tensor:
+    """A python scalar as a 0-d tensor, with the dtype PyTorch gives it next to ``like``."""
+    if isinstance(x, Tensor):
+        return x
+    if not is_scalar(x):
+        raise TypeError(f"unsupported operand type(s): '{type(x).__name__}' and 'Tensor'")
+    dt = D.result_type(like, x)
+    return _make(xp_of(like._data).asarray(x, dtype=dt.np))
+
+
+def promote(*xs, float_op: bool = False):
+    """Cast tensor operands to their PyTorch result dtype; python scalars pass through.
+
+    Returns the converted operands and the result dtype. ``float_op`` makes integer results
+    floating (true division, exp...).
+    """
+    dt = D.result_type(*xs)
+    if float_op:
+        dt = D.float_result(dt)
+    out = []
+    for x in xs:
+        if isinstance(x, Tensor):
+            if x._data.dtype != dt.np:
+                x = x.to(dt)
+        elif not is_scalar(x):
+            raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
+        elif isinstance(x, np.generic):
+            x = x.item()
+        out.append(x)
+    return out, dt
