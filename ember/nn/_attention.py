@@ -1,0 +1,3 @@
+"""Attention functionals (filled in by the sequence-models work)."""
+
+__all__: list[str] = []

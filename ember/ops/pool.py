@@ -1,0 +1,3 @@
+"""Pooling, padding and resampling (filled in by the conv/pool work)."""
+
+__all__: list[str] = []
