@@ -1,0 +1,404 @@
+"""Recurrent layers as functions: fused whole-sequence kernels and the per-step cell maths.
+
+One recurrent layer (one direction) runs as a single primitive, ``Recurrence``, whose input is
+the input projection for all time steps (``x @ w_ih.T + bias``, one matrix product done outside
+with ember ops). Its forward and backward loop over time on raw arrays, so each step costs a few
+array calls instead of a graph of small Tensor ops. See NOTE [ RNN double backward ].
+
+Gate orders follow PyTorch: LSTM (i, f, g, o), GRU (r, z, n).
+
+Variable lengths (PackedSequence) run on the padded (T, B, *) layout with ``batch_sizes``: at step
+``t`` only the first ``batch_sizes[t]`` rows (the batch is sorted by decreasing length) advance;
+the others keep their state, which is what makes h_n each sequence's last state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops as E
+from .._tensor import _make
+from ..autograd.function import Primitive
+from ..autograd.grad_mode import state
+from ..backend import xp_of
+
+MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
+_NGATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _tanh_sigmoid_consts(xp, dt, n, sig):
+    """Scale ``a`` and offset ``b`` so that ``tanh(a * z) * a + b`` is sigmoid or tanh per column.
+
+    ``sigmoid(z) = 0.5 * tanh(0.5 * z) + 0.5``: one tanh call for all gates of a step.
+    ``sig`` lists the (start, stop) column ranges that are sigmoid gates.
+    """
+    a = xp.ones(n, dt)
+    for lo, hi in sig:
+        a[lo:hi] = 0.5
+    return a, 1 - a
+
+
+def _order(T, reverse):
+    return range(T - 1, -1, -1) if reverse else range(T)
+
+
+def _sizes(batch_sizes, T, B):
+    return [B] * T if batch_sizes is None else [int(b) for b in batch_sizes]
+
+
+# -- forward kernels (arrays in, arrays out; ``sv`` collects what backward needs) -----------------
+
+
+def _lstm_fwd(xw, h0, c0, w_hh, w_hr, sizes, reverse, packed):
+    xp = xp_of(xw)
+    T, B, G = xw.shape
+    H = G // 4
+    P = h0.shape[1]
+    a, b = _tanh_sigmoid_consts(xp, xw.dtype, G, [(0, 2 * H), (3 * H, G)])
+    xs = xw * a
+    whh_t = (w_hh * a[:, None]).T
+    new = xp.zeros if packed else xp.empty
+    Y = new((T, B, G), xw.dtype)
+    Cp = new((T, B, H), xw.dtype)
+    Hp = new((T, B, P), xw.dtype)
+    TC = new((T, B, H), xw.dtype)
+    HH = new((T, B, H), xw.dtype) if w_hr is not None else None
+    out = new((T, B, P), xw.dtype)
+    h = h0.copy()
+    c = c0.copy()
+    for t in _order(T, reverse):
+        n = sizes[t]
+        y, hp, cp = Y[t, :n], Hp[t, :n], Cp[t, :n]
+        hp[...] = h[:n]
+        cp[...] = c[:n]
+        np.matmul(hp, whh_t, out=y)
+        y += xs[t, :n]
+        np.tanh(y, out=y)
+        y *= a
+        y += b
+        cn = c[:n]
+        np.multiply(y[:, H : 2 * H], cp, out=cn)
+        cn += y[:, :H] * y[:, 2 * H : 3 * H]
+        tc = TC[t, :n]
+        np.tanh(cn, out=tc)
+        if w_hr is None:
+            np.multiply(y[:, 3 * H :], tc, out=out[t, :n])
+        else:
+            np.multiply(y[:, 3 * H :], tc, out=HH[t, :n])
+            np.matmul(HH[t, :n], w_hr.T, out=out[t, :n])
+        h[:n] = out[t, :n]
+    return out, h, c, (Y, Cp, Hp, TC, HH)
+
+
+def _gru_fwd(xw, h0, w_hh, b_hh, sizes, reverse, packed):
+    xp = xp_of(xw)
+    T, B, G = xw.shape
+    H = G // 3
+    new = xp.zeros if packed else xp.empty
+    Y = new((T, B, G), xw.dtype)
+    HWn = new((T, B, H), xw.dtype)
+    Hp = new((T, B, H), xw.dtype)
+    out = new((T, B, H), xw.dtype)
+    hw = xp.empty((B, G), xw.dtype)
+    h = h0.copy()
+    whh_t = w_hh.T
+    for t in _order(T, reverse):
+        n = sizes[t]
+        y, hp, w = Y[t, :n], Hp[t, :n], hw[:n]
+        hp[...] = h[:n]
+        np.matmul(hp, whh_t, out=w)
+        if b_hh is not None:
+            w += b_hh
+        rz = y[:, : 2 * H]
+        np.add(xw[t, :n, : 2 * H], w[:, : 2 * H], out=rz)
+        rz *= 0.5
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5
+        HWn[t, :n] = w[:, 2 * H :]
+        g = y[:, 2 * H :]
+        np.multiply(y[:, :H], w[:, 2 * H :], out=g)
+        g += xw[t, :n, 2 * H :]
+        np.tanh(g, out=g)
+        o = out[t, :n]
+        np.subtract(hp, g, out=o)
+        o *= y[:, H : 2 * H]
+        o += g
+        h[:n] = o
+    return out, h, (Y, HWn, Hp)
+
+
+def _rnn_fwd(xw, h0, w_hh, relu, sizes, reverse, packed):
+    xp = xp_of(xw)
+    T, B, H = xw.shape
+    new = xp.zeros if packed else xp.empty
+    Hp = new((T, B, H), xw.dtype)
+    out = new((T, B, H), xw.dtype)
+    h = h0.copy()
+    whh_t = w_hh.T
+    for t in _order(T, reverse):
+        n = sizes[t]
+        hp, o = Hp[t, :n], out[t, :n]
+        hp[...] = h[:n]
+        np.matmul(hp, whh_t, out=o)
+        o += xw[t, :n]
+        if relu:
+            np.maximum(o, 0, out=o)
+        else:
+            np.tanh(o, out=o)
+        h[:n] = o
+    return out, h, (Hp,)
+
+
+# -- backward kernels -------------------------------------------------------------------------
+
+
+def _lstm_bwd(sv, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, packed):
+    xp = xp_of(dout)
+    Y, Cp, Hp, TC, HH = sv
+    T, B, G = Y.shape
+    H = G // 4
+    alpha = xp.ones(G, Y.dtype)
+    alpha[2 * H : 3 * H] = 0
+    # d(activation)/d(pre-activation) for every gate, all steps at once: y(1-y) or 1-y^2.
+    D = Y * (alpha - Y)
+    D[..., 2 * H : 3 * H] += 1
+    dtc = 1 - TC * TC
+    dG = (xp.zeros if packed else xp.empty)((T, B, G), Y.dtype)
+    DH = xp.zeros(dout.shape, dout.dtype) if w_hr is not None else None
+    dh = dhn.copy()
+    dc = dcn.copy()
+    for t in reversed(_order(T, reverse)):
+        n = sizes[t]
+        dht, dct = dh[:n], dc[:n]
+        dht += dout[t, :n]
+        y, g = Y[t, :n], dG[t, :n]
+        if w_hr is None:
+            dhh = dht
+        else:
+            DH[t, :n] = dht
+            dhh = dht @ w_hr
+        np.multiply(dhh, TC[t, :n], out=g[:, 3 * H :])
+        tmp = dhh * y[:, 3 * H :]
+        tmp *= dtc[t, :n]
+        dct += tmp
+        np.multiply(dct, y[:, 2 * H : 3 * H], out=g[:, :H])
+        np.multiply(dct, y[:, :H], out=g[:, 2 * H : 3 * H])
+        np.multiply(dct, Cp[t, :n], out=g[:, H : 2 * H])
+        dct *= y[:, H : 2 * H]
+        g *= D[t, :n]
+        np.matmul(g, w_hh, out=dht)
+    dw_hh = dG.reshape(-1, G).T @ Hp.reshape(T * B, -1)
+    dw_hr = DH.reshape(T * B, -1).T @ HH.reshape(-1, H) if w_hr is not None else None
+    return dG, dh, dc, dw_hh, dw_hr
+
+
+def _gru_bwd(sv, w_hh, dout, dhn, sizes, reverse):
+    xp = xp_of(dout)
+    Y, HWn, Hp = sv
+    T, B, G = Y.shape
+    H = G // 3
+    D = Y * (1 - Y)
+    D[..., 2 * H :] = 1 - Y[..., 2 * H :] * Y[..., 2 * H :]
+    dX = xp.zeros((T, B, G), Y.dtype)
+    dHW = xp.zeros((T, B, G), Y.dtype)
+    dh = dhn.copy()
+    for t in reversed(_order(T, reverse)):
+        n = sizes[t]
+        dht = dh[:n]
+        dht += dout[t, :n]
+        y, dx, dw = Y[t, :n], dX[t, :n], dHW[t, :n]
+        z = y[:, H : 2 * H]
+        dhz = dht * z
+        np.subtract(dht, dhz, out=dx[:, 2 * H :])
+        np.subtract(Hp[t, :n], y[:, 2 * H :], out=dx[:, H : 2 * H])
+        dx[:, H : 2 * H] *= dht
+        dx *= D[t, :n]
+        np.multiply(dx[:, 2 * H :], y[:, :H], out=dw[:, 2 * H :])
+        np.multiply(dx[:, 2 * H :], HWn[t, :n], out=dx[:, :H])
+        dx[:, :H] *= D[t, :n, :H]
+        dw[:, : 2 * H] = dx[:, : 2 * H]
+        np.matmul(dw, w_hh, out=dht)
+        dht += dhz
+    dw_hh = dHW.reshape(-1, G).T @ Hp.reshape(-1, H)
+    return dX, dh, dw_hh, dHW.sum((0, 1))
+
+
+def _rnn_bwd(sv, out, w_hh, relu, dout, dhn, sizes, reverse, packed):
+    xp = xp_of(dout)
+    (Hp,) = sv
+    T, B, H = out.shape
+    D = (out > 0).astype(out.dtype) if relu else 1 - out * out
+    dX = (xp.zeros if packed else xp.empty)((T, B, H), out.dtype)
+    dh = dhn.copy()
+    for t in reversed(_order(T, reverse)):
+        n = sizes[t]
+        dht, dx = dh[:n], dX[t, :n]
+        dht += dout[t, :n]
+        np.multiply(dht, D[t, :n], out=dx)
+        np.matmul(dx, w_hh, out=dht)
+    return dX, dh, dX.reshape(-1, H).T @ Hp.reshape(-1, H)
+
+
+# NOTE [ RNN double backward ]
+# The fused kernel's backward runs on arrays, which is fast but not differentiable. When a
+# second derivative is asked for (backward with create_graph=True), Recurrence.backward instead
+# re-runs the layer with the per-step cell composites below and differentiates that graph with
+# create_graph=True, so double backward gives the right numbers at the composite's speed.
+
+
+class Recurrence(Primitive):
+    """One direction of one recurrent layer over a whole (padded) sequence.
+
+    Inputs: ``xw`` (T, B, G) the input projection with the biases folded in, ``h0`` (B, P),
+    ``c0`` (B, H) or None, ``w_hh`` (G, P), ``w_hr`` (P, H) or None, ``b_hh`` (G,) (GRU only,
+    since its n-gate bias sits inside ``r * (...)``), then ``mode``, ``reverse``, ``batch_sizes``.
+    Outputs: the per-step outputs (T, B, P), h_n (B, P) and, for LSTM, c_n (B, H).
+    """
+
+    @staticmethod
+    def forward(ctx, xw, h0, c0, w_hh, w_hr, b_hh, mode, reverse, batch_sizes):
+        T, B = xw.shape[:2]
+        sizes = _sizes(batch_sizes, T, B)
+        packed = batch_sizes is not None
+        if mode == "LSTM":
+            out, h, c, sv = _lstm_fwd(xw, h0, c0, w_hh, w_hr, sizes, reverse, packed)
+        elif mode == "GRU":
+            out, h, sv = _gru_fwd(xw, h0, w_hh, b_hh, sizes, reverse, packed)
+        else:
+            out, h, sv = _rnn_fwd(xw, h0, w_hh, mode == "RNN_RELU", sizes, reverse, packed)
+        if any(ctx.needs_input_grad):
+            ctx.sv = sv
+            ctx.cfg = (mode, reverse, batch_sizes, sizes, packed)
+            ctx.save_for_backward(xw, h0, c0, w_hh, w_hr, b_hh, out)
+        return (out, h, c) if mode == "LSTM" else (out, h)
+
+    @staticmethod
+    def backward(ctx, dout, dhn, dcn=None):
+        mode, reverse, batch_sizes, sizes, packed = ctx.cfg
+        xw, h0, c0, w_hh, w_hr, b_hh, out = ctx.saved_tensors
+        if state.enabled:  # NOTE [ RNN double backward ]
+            return _recompute_grads(ctx, (dout, dhn, dcn))
+        da, dw_hr, db = None, None, None
+        if mode == "LSTM":
+            dx, dh, dc, dw, dw_hr = _lstm_bwd(
+                ctx.sv,
+                w_hh._data,
+                None if w_hr is None else w_hr._data,
+                dout._data,
+                dhn._data,
+                dcn._data,
+                sizes,
+                reverse,
+                packed,
+            )
+            da = _make(dc)
+        elif mode == "GRU":
+            dx, dh, dw, db = _gru_bwd(ctx.sv, w_hh._data, dout._data, dhn._data, sizes, reverse)
+        else:
+            dx, dh, dw = _rnn_bwd(
+                ctx.sv,
+                out._data,
+                w_hh._data,
+                mode == "RNN_RELU",
+                dout._data,
+                dhn._data,
+                sizes,
+                reverse,
+                packed,
+            )
+        ctx.sv = None
+        return (
+            _make(dx),
+            _make(dh),
+            da,
+            _make(dw),
+            None if dw_hr is None else _make(dw_hr),
+            None if db is None or b_hh is None else _make(db),
+            None,
+            None,
+            None,
+        )
+
+
+def _recompute_grads(ctx, grads):
+    from ..autograd.engine import grad as autograd_grad
+
+    mode, reverse, batch_sizes, _, _ = ctx.cfg
+    args = ctx.saved_tensors[:6]
+    outs = composite_layer(mode, *args, reverse, batch_sizes)
+    wanted = [i for i, a in enumerate(args) if a is not None and ctx.needs_input_grad[i]]
+    pairs = [(o, g) for o, g in zip(outs, grads) if o is not None and g is not None]
+    res = autograd_grad(
+        [o for o, _ in pairs],
+        [args[i] for i in wanted],
+        [g for _, g in pairs],
+        create_graph=True,
+        allow_unused=True,
+    )
+    full = [None] * 9
+    for i, g in zip(wanted, res):
+        full[i] = g
+    return tuple(full)
+
+
+# -- composites: the per-step cell maths in ember ops ---------------------------------------------
+
+
+def lstm_step(xw, h, c, w_hh, w_hr=None):
+    """One LSTM step from the input projection ``xw`` (biases included); returns (h, c)."""
+    gates = xw + E.matmul(h, w_hh.t())
+    i, f, g, o = gates.chunk(4, 1)
+    c = E.sigmoid(f) * c + E.sigmoid(i) * E.tanh(g)
+    h = E.sigmoid(o) * E.tanh(c)
+    if w_hr is not None:
+        h = E.matmul(h, w_hr.t())
+    return h, c
+
+
+def gru_step(xw, h, w_hh, b_hh=None):
+    """One GRU step from the input projection ``xw`` (input bias included); returns h."""
+    hw = E.matmul(h, w_hh.t())
+    if b_hh is not None:
+        hw = hw + b_hh
+    xr, xz, xn = xw.chunk(3, 1)
+    hr, hz, hn = hw.chunk(3, 1)
+    r = E.sigmoid(xr + hr)
+    z = E.sigmoid(xz + hz)
+    n = E.tanh(xn + r * hn)
+    return (1 - z) * n + z * h
+
+
+def rnn_step(xw, h, w_hh, relu=False):
+    """One Elman RNN step from the input projection ``xw`` (biases included); returns h."""
+    pre = xw + E.matmul(h, w_hh.t())
+    return E.clamp_min(pre, 0) if relu else E.tanh(pre)
+
+
+def composite_layer(mode, xw, h0, c0, w_hh, w_hr, b_hh, reverse, batch_sizes):
+    """What ``Recurrence`` computes, step by step in ember ops (for double backward)."""
+    T, B = xw.shape[:2]
+    sizes = _sizes(batch_sizes, T, B)
+    h, c = h0, c0
+    outs = [None] * T
+    for t in _order(T, reverse):
+        n = sizes[t]
+        hp = h[:n]
+        if mode == "LSTM":
+            hn, cn = lstm_step(xw[t, :n], hp, c[:n], w_hh, w_hr)
+            c = cn if n == B else E.cat([cn, c[n:]], 0)
+        elif mode == "GRU":
+            hn = gru_step(xw[t, :n], hp, w_hh, b_hh)
+        else:
+            hn = rnn_step(xw[t, :n], hp, w_hh, mode == "RNN_RELU")
+        outs[t] = hn if n == B else E.cat([hn, hn.new_zeros((B - n, hn.shape[1]))], 0)
+        h = hn if n == B else E.cat([hn, h[n:]], 0)
+    out = E.stack(outs, 0)
+    return (out, h, c) if mode == "LSTM" else (out, h)
+
+
+def recurrence(mode, xw, h0, c0, w_hh, w_hr=None, b_hh=None, reverse=False, batch_sizes=None):
+    """Run one direction of one layer over ``xw`` (T, B, G); returns (output, h_n, c_n)."""
+    if mode not in MODES:
+        raise ValueError(f"Unknown recurrent mode {mode!r}")
+    return Recurrence.apply(xw, h0, c0, w_hh, w_hr, b_hh, mode, reverse, batch_sizes)
