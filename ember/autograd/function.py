@@ -85,7 +85,8 @@ class Node:
         out = []
         for kind, obj, aux, version in self._saved:
             if kind == 0:  # a constant (or None)
-                out.append(obj if obj is None or hasattr(obj, "_data") else _make(obj))
+                keep = obj is None or hasattr(obj, "_data") or not hasattr(obj, "shape")
+                out.append(obj if keep else _make(obj))
                 continue
             vc = obj._vc if kind == 1 else aux
             now = vc[0] if vc is not None else 0
@@ -272,7 +273,7 @@ def _resolve_saved(x, args, results):
     if x is None:
         return (0, None, None, 0)
     for a in args:
-        if x is a or (getattr(a, "_data", None) is x and x is not None):
+        if hasattr(a, "_vc") and (x is a or a._data is x):
             vc = a._vc
             return (1, a, None, vc[0] if vc is not None else 0)
     for r in results:
