@@ -467,11 +467,21 @@ class Tensor:
         return self.to(other.dtype)
 
     def pin_memory(self, device=None) -> Tensor:
-        """Page-locked host memory (a no-op copy on a CPU-only install)."""
-        return self
+        """A copy in page-locked host memory, for fast copies to a GPU (itself without CUDA)."""
+        from .backend import cuda
+
+        if not self.is_cpu:
+            raise RuntimeError(f"cannot pin '{self.type_name()}' only dense CPU tensors can be "
+                               "pinned")
+        if not cuda.is_available() or cuda.is_pinned(self._data):
+            return self
+        return _make(cuda.pin(self._data))
 
     def is_pinned(self) -> bool:
-        return False
+        """Whether this tensor lives in page-locked host memory."""
+        from .backend import cuda
+
+        return self.is_cpu and cuda.is_available() and cuda.is_pinned(self._data)
 
     def share_memory_(self) -> Tensor:
         return self
