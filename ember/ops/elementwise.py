@@ -526,7 +526,7 @@ def _cmp(ufunc, name):
             from .._tensor import check_same_device
 
             check_same_device([input, other])
-        return _out(_make(np.asarray(ufunc(a, b))), out)
+        return _out(_make(ufunc(a, b)), out)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` comparison; returns a bool tensor."
@@ -552,7 +552,7 @@ def _bitwise(ufunc, name):
             raise TypeError(f'"{name}_cpu" not implemented for \'{dt.name.capitalize()}\'')
         xa = a._data if isinstance(a, Tensor) else a
         xb = b._data if isinstance(b, Tensor) else b
-        return _out(_make(np.asarray(ufunc(xa, xb))), out)
+        return _out(_make(ufunc(xa, xb)), out)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` of integer or bool tensors."

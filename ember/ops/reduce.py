@@ -223,7 +223,8 @@ def _arg(input, dim, keepdim, fn):
     a = input._data
     if dim is None:
         r = fn(a.reshape(-1))
-        return _make(np.asarray(r, dtype=np.int64).reshape((1,) * a.ndim if keepdim else ()))
+        r = xp_of(a).asarray(r, dtype=np.int64)  # np.asarray would pull a CuPy result to host
+        return _make(r.reshape((1,) * a.ndim if keepdim else ()))
     d = wrap_dim(dim, a.ndim)
     if a.ndim == 0:
         return _make(xp_of(a).zeros((), np.int64))
@@ -349,13 +350,13 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 def all(input, dim=None, keepdim=False):
     """Whether all elements (along ``dim``) are true."""
     dims = dims_of(dim, input.ndim) if dim is not None else None
-    return _make(np.asarray(np.all(input._data, axis=dims, keepdims=keepdim)))
+    return _make(np.all(input._data, axis=dims, keepdims=keepdim))
 
 
 def any(input, dim=None, keepdim=False):
     """Whether any element (along ``dim``) is true."""
     dims = dims_of(dim, input.ndim) if dim is not None else None
-    return _make(np.asarray(np.any(input._data, axis=dims, keepdims=keepdim)))
+    return _make(np.any(input._data, axis=dims, keepdims=keepdim))
 
 
 def count_nonzero(input, dim=None):
