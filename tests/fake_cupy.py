@@ -570,6 +570,16 @@ class _Ufunc:
         return lambda *args, **kwargs: _call(fn, args, kwargs)
 
 
+class _IndexMaker:
+    """``ogrid[...]`` and friends, returning device arrays."""
+
+    def __init__(self, maker):
+        self._m = maker
+
+    def __getitem__(self, key):
+        return _wrap(self._m[key], _dev_now())
+
+
 class _Namespace:
     """A NumPy (sub)module whose functions take and return fake arrays."""
 
@@ -578,7 +588,9 @@ class _Namespace:
 
     def __getattr__(self, name):
         v = getattr(self._mod, name)
-        if isinstance(v, types.ModuleType):
+        if name in ("ogrid", "mgrid", "r_", "c_"):
+            v = _IndexMaker(v)
+        elif isinstance(v, types.ModuleType):
             v = _Namespace(v)
         elif isinstance(v, np.ufunc):
             v = _Ufunc(v)
