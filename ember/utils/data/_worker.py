@@ -27,8 +27,10 @@ import numpy as np
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
-# How long a worker waits on its task queue before checking that its parent is still alive.
-_STATUS_CHECK_INTERVAL = 2.0
+# How long a worker waits on its task queue before checking that it should stop (the main
+# process set the done event, or died). Short, because a loader iterator collected by the
+# garbage collector may find its queues already finalised, so that the None it sends is lost.
+_STATUS_CHECK_INTERVAL = 0.2
 
 
 class WorkerInfo:
@@ -164,7 +166,7 @@ def _fetch(args: _WorkerArgs, it, indices):
     return _fetch_map(args.dataset, indices, args.auto_collation, args.collate_fn)
 
 
-def _worker_loop(args, task_queue, result_conn, worker_id: int, num_workers: int,
+def _worker_loop(args, task_queue, result_conn, done_event, worker_id: int, num_workers: int,
                  base_seed: int) -> None:
     """Entry point of a worker process; returns when told to exit or when the parent dies."""
     global _worker_info
@@ -187,10 +189,10 @@ def _worker_loop(args, task_queue, result_conn, worker_id: int, num_workers: int
             try:
                 msg = task_queue.get(timeout=_STATUS_CHECK_INTERVAL)
             except queue.Empty:
-                if os.getppid() != parent:
+                if done_event.is_set() or os.getppid() != parent:
                     return
                 continue
-            if msg is None:
+            if msg is None or done_event.is_set():
                 return
             if msg[0] == "resume":
                 exhausted = False

@@ -298,7 +298,7 @@ class _MultiProcessIter(_BaseIter):
         self._in_order = loader.in_order
         self._epoch = 0
         self._workers, self._task_queues, self._conns = [], [], []
-        self._shutdown = False
+        self._shutdown = True  # nothing to shut down until the workers start
         super().__init__(loader)
         ctx = loader.multiprocessing_context
         if ctx is None:
@@ -308,13 +308,16 @@ class _MultiProcessIter(_BaseIter):
         args = _worker._WorkerArgs(self._dataset, self._auto_collation, self._collate_fn,
                                    self._drop_last, loader.worker_init_fn,
                                    self._kind == "iterable")
+        self._done_event = ctx.Event()
+        self._shutdown = False
         if ctx.get_start_method() != "fork":
             args = _worker.dumps(args)  # sent as bytes: ember tensors pickle through _Pickler
         for wid in range(self._num_workers):
             tq = ctx.Queue()
             reader, writer = ctx.Pipe(duplex=False)
             w = ctx.Process(target=_worker._worker_loop, daemon=True,
-                            args=(args, tq, writer, wid, self._num_workers, self._base_seed))
+                            args=(args, tq, writer, self._done_event, wid, self._num_workers,
+                                  self._base_seed))
             w.start()
             writer.close()  # so that a dead worker shows as EOF on our end
             self._workers.append(w)
@@ -393,7 +396,7 @@ class _MultiProcessIter(_BaseIter):
             if deadline is not None:
                 wait_for = min(wait_for, deadline - time.monotonic())
                 if wait_for <= 0:
-                    self._shutdown_workers()
+                    self._shutdown_workers(force=True)
                     raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
             ready = _wait_connections(self._conns, timeout=wait_for)
             for conn in ready:
@@ -422,23 +425,26 @@ class _MultiProcessIter(_BaseIter):
             w.join(timeout=1.0)
         pids = ", ".join(str(w.pid) for w in dead)
         codes = ", ".join(str(w.exitcode) for w in dead)
-        self._shutdown_workers()
+        self._shutdown_workers(force=True)
         raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly (exit code(s) "
                            f"{codes}); a negative code is the signal that killed it, e.g. -9 for "
                            "SIGKILL (often the out-of-memory killer).")
 
-    def _shutdown_workers(self) -> None:
+    def _shutdown_workers(self, force: bool = False) -> None:
+        """Stop the workers; ``force`` (after an error) does not wait for their current item."""
         if getattr(self, "_shutdown", True):
             return
         self._shutdown = True
+        self._done_event.set()  # workers skip the tasks still queued
         for tq, w in zip(self._task_queues, self._workers):
             if w.is_alive():
                 try:
                     tq.put(None)
                 except (OSError, ValueError):
                     pass
+        deadline = time.monotonic() + (0 if force else 2.0)
         for w in self._workers:
-            w.join(timeout=5.0)
+            w.join(timeout=max(0.0, deadline - time.monotonic()))
             if w.is_alive():
                 w.terminate()
                 w.join()
