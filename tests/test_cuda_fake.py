@@ -668,3 +668,11 @@ def test_without_cuda():
             make()
     x = ember.ones(2)
     assert x.pin_memory() is x and not x.is_pinned()
+
+
+def test_dataloader_pins_batches(fake_cuda):
+    data = pytest.importorskip("ember.utils.data")
+    ds = data.TensorDataset(ember.arange(12.0).view(6, 2), ember.arange(6))
+    batches = list(data.DataLoader(ds, batch_size=4, pin_memory=True))
+    assert all(x.is_pinned() and y.is_pinned() for x, y in batches)
+    assert ember.cat([y for _, y in batches]).tolist() == list(range(6))
