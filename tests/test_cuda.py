@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_cuda_fake import OPS, _outputs, _run
 
 import ember
 import ember.nn.functional as F
-from test_cuda_fake import OPS, _outputs, _run
 
 pytestmark = [
     pytest.mark.cuda,
