@@ -26,18 +26,6 @@ MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
 _NGATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _tanh_sigmoid_consts(xp, dt, n, sig):
-    """Scale ``a`` and offset ``b`` so that ``tanh(a * z) * a + b`` is sigmoid or tanh per column.
-
-    ``sigmoid(z) = 0.5 * tanh(0.5 * z) + 0.5``: one tanh call for all gates of a step.
-    ``sig`` lists the (start, stop) column ranges that are sigmoid gates.
-    """
-    a = xp.ones(n, dt)
-    for lo, hi in sig:
-        a[lo:hi] = 0.5
-    return a, 1 - a
-
-
 def _order(T, reverse):
     return range(T - 1, -1, -1) if reverse else range(T)
 
@@ -49,45 +37,67 @@ def _sizes(batch_sizes, T, B):
 # -- forward kernels (arrays in, arrays out; ``sv`` collects what backward needs) -----------------
 
 
-def _lstm_fwd(xw, h0, c0, w_hh, w_hr, sizes, reverse, packed):
+def _lstm_fwd(xw, b_x, h0, c0, w_hh, w_hr, sizes, reverse, packed):
     xp = xp_of(xw)
     T, B, G = xw.shape
     H = G // 4
     P = h0.shape[1]
-    a, b = _tanh_sigmoid_consts(xp, xw.dtype, G, [(0, 2 * H), (3 * H, G)])
-    xs = xw * a
-    whh_t = (w_hh * a[:, None]).T
+    # NOTE [ LSTM gates by exp ]: every gate is 1 / (1 + exp(s * z)) with s = -1 (sigmoid) or
+    # s = -2 for the cell gate, whose tanh(z) = 2 * sigmoid(2z) - 1: one exp call per step
+    # (cheaper than tanh) and ``s`` folded into the weights once.
+    s = xp.full(G, -1, xw.dtype)
+    s[2 * H : 3 * H] = -2
+    xs = xw + b_x if b_x is not None else xw.copy()
+    xs *= s
+    whh_t = (w_hh * s[:, None]).T
     new = xp.zeros if packed else xp.empty
     Y = new((T, B, G), xw.dtype)
-    Cp = new((T, B, H), xw.dtype)
-    Hp = new((T, B, P), xw.dtype)
+    C = new((T, B, H), xw.dtype)
     TC = new((T, B, H), xw.dtype)
     HH = new((T, B, H), xw.dtype) if w_hr is not None else None
     out = new((T, B, P), xw.dtype)
-    h = h0.copy()
-    c = c0.copy()
-    for t in _order(T, reverse):
-        n = sizes[t]
-        y, hp, cp = Y[t, :n], Hp[t, :n], Cp[t, :n]
-        hp[...] = h[:n]
-        cp[...] = c[:n]
-        np.matmul(hp, whh_t, out=y)
-        y += xs[t, :n]
-        np.tanh(y, out=y)
-        y *= a
-        y += b
-        cn = c[:n]
-        np.multiply(y[:, H : 2 * H], cp, out=cn)
-        cn += y[:, :H] * y[:, 2 * H : 3 * H]
-        tc = TC[t, :n]
-        np.tanh(cn, out=tc)
-        if w_hr is None:
-            np.multiply(y[:, 3 * H :], tc, out=out[t, :n])
-        else:
-            np.multiply(y[:, 3 * H :], tc, out=HH[t, :n])
-            np.matmul(HH[t, :n], w_hr.T, out=out[t, :n])
-        h[:n] = out[t, :n]
-    return out, h, c, (Y, Cp, Hp, TC, HH)
+    # Packed input keeps its states in buffers (finished rows must keep theirs) and saves each
+    # step's previous state; otherwise the previous state is simply the last step's output.
+    Hp = new((T, B, P), xw.dtype) if packed else None
+    Cp = new((T, B, H), xw.dtype) if packed else None
+    h, c = (h0.copy(), c0.copy()) if packed else (h0, c0)
+    ig = xp.empty((B, H), xw.dtype)
+    with np.errstate(over="ignore"):
+        for t in _order(T, reverse):
+            n = sizes[t]
+            if packed:
+                hp, cp = Hp[t, :n], Cp[t, :n]
+                hp[...] = h[:n]
+                cp[...] = c[:n]
+            else:
+                hp, cp = h, c
+            y = Y[t, :n]
+            np.matmul(hp, whh_t, out=y)
+            y += xs[t, :n]
+            np.exp(y, out=y)
+            y += 1
+            np.reciprocal(y, out=y)
+            g = y[:, 2 * H : 3 * H]
+            g *= 2
+            g -= 1
+            cn = C[t, :n]
+            np.multiply(y[:, H : 2 * H], cp, out=cn)
+            np.multiply(y[:, :H], g, out=ig[:n])
+            cn += ig[:n]
+            tc = TC[t, :n]
+            np.tanh(cn, out=tc)
+            o = out[t, :n]
+            if w_hr is None:
+                np.multiply(y[:, 3 * H :], tc, out=o)
+            else:
+                np.multiply(y[:, 3 * H :], tc, out=HH[t, :n])
+                np.matmul(HH[t, :n], w_hr.T, out=o)
+            if packed:
+                h[:n] = o
+                c[:n] = cn
+            else:
+                h, c = o, cn
+    return out, h.copy(), c.copy(), (Y, C, TC, HH, Hp, Cp)
 
 
 def _gru_fwd(xw, h0, w_hh, b_hh, sizes, reverse, packed):
@@ -153,9 +163,19 @@ def _rnn_fwd(xw, h0, w_hh, relu, sizes, reverse, packed):
 # -- backward kernels -------------------------------------------------------------------------
 
 
-def _lstm_bwd(sv, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, packed):
+def _previous(states, first, reverse):
+    """Each step's previous state: ``states`` shifted one step in time order, ``first`` at t0."""
+    xp = xp_of(states)
+    if reverse:
+        return xp.concatenate([states[1:], first[None]], 0)
+    return xp.concatenate([first[None], states[:-1]], 0)
+
+
+def _lstm_bwd(sv, h0, c0, out, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, packed):
     xp = xp_of(dout)
-    Y, Cp, Hp, TC, HH = sv
+    Y, C, TC, HH, Hp, Cp = sv
+    if not packed:
+        Hp, Cp = _previous(out, h0, reverse), _previous(C, c0, reverse)
     T, B, G = Y.shape
     H = G // 4
     alpha = xp.ones(G, Y.dtype)
@@ -163,11 +183,12 @@ def _lstm_bwd(sv, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, packed):
     # d(activation)/d(pre-activation) for every gate, all steps at once: y(1-y) or 1-y^2.
     D = Y * (alpha - Y)
     D[..., 2 * H : 3 * H] += 1
-    dtc = 1 - TC * TC
+    OD = Y[..., 3 * H :] * (1 - TC * TC)  # d c_t / d h_t through tanh(c_t), times o_t
     dG = (xp.zeros if packed else xp.empty)((T, B, G), Y.dtype)
     DH = xp.zeros(dout.shape, dout.dtype) if w_hr is not None else None
     dh = dhn.copy()
     dc = dcn.copy()
+    tmp = xp.empty((B, H), Y.dtype)
     for t in reversed(_order(T, reverse)):
         n = sizes[t]
         dht, dct = dh[:n], dc[:n]
@@ -178,10 +199,9 @@ def _lstm_bwd(sv, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, packed):
         else:
             DH[t, :n] = dht
             dhh = dht @ w_hr
+        np.multiply(dhh, OD[t, :n], out=tmp[:n])
+        dct += tmp[:n]
         np.multiply(dhh, TC[t, :n], out=g[:, 3 * H :])
-        tmp = dhh * y[:, 3 * H :]
-        tmp *= dtc[t, :n]
-        dct += tmp
         np.multiply(dct, y[:, 2 * H : 3 * H], out=g[:, :H])
         np.multiply(dct, y[:, :H], out=g[:, 2 * H : 3 * H])
         np.multiply(dct, Cp[t, :n], out=g[:, H : 2 * H])
@@ -250,39 +270,45 @@ def _rnn_bwd(sv, out, w_hh, relu, dout, dhn, sizes, reverse, packed):
 class Recurrence(Primitive):
     """One direction of one recurrent layer over a whole (padded) sequence.
 
-    Inputs: ``xw`` (T, B, G) the input projection with the biases folded in, ``h0`` (B, P),
-    ``c0`` (B, H) or None, ``w_hh`` (G, P), ``w_hr`` (P, H) or None, ``b_hh`` (G,) (GRU only,
-    since its n-gate bias sits inside ``r * (...)``), then ``mode``, ``reverse``, ``batch_sizes``.
+    Inputs: ``xw`` (T, B, G) the input projection ``x @ w_ih.T``, ``b_x`` (G,) or None the bias
+    added to it, ``h0`` (B, P), ``c0`` (B, H) or None, ``w_hh`` (G, P), ``w_hr`` (P, H) or None,
+    ``b_hh`` (G,) (GRU only, since its n-gate bias sits inside ``r * (...)``; the other modes
+    fold it into ``b_x``), then ``mode``, ``reverse``, ``batch_sizes``.
     Outputs: the per-step outputs (T, B, P), h_n (B, P) and, for LSTM, c_n (B, H).
     """
 
     @staticmethod
-    def forward(ctx, xw, h0, c0, w_hh, w_hr, b_hh, mode, reverse, batch_sizes):
+    def forward(ctx, xw, b_x, h0, c0, w_hh, w_hr, b_hh, mode, reverse, batch_sizes):
         T, B = xw.shape[:2]
         sizes = _sizes(batch_sizes, T, B)
         packed = batch_sizes is not None
         if mode == "LSTM":
-            out, h, c, sv = _lstm_fwd(xw, h0, c0, w_hh, w_hr, sizes, reverse, packed)
-        elif mode == "GRU":
-            out, h, sv = _gru_fwd(xw, h0, w_hh, b_hh, sizes, reverse, packed)
+            out, h, c, sv = _lstm_fwd(xw, b_x, h0, c0, w_hh, w_hr, sizes, reverse, packed)
         else:
-            out, h, sv = _rnn_fwd(xw, h0, w_hh, mode == "RNN_RELU", sizes, reverse, packed)
+            xb = xw if b_x is None else xw + b_x
+            if mode == "GRU":
+                out, h, sv = _gru_fwd(xb, h0, w_hh, b_hh, sizes, reverse, packed)
+            else:
+                out, h, sv = _rnn_fwd(xb, h0, w_hh, mode == "RNN_RELU", sizes, reverse, packed)
         if any(ctx.needs_input_grad):
             ctx.sv = sv
             ctx.cfg = (mode, reverse, batch_sizes, sizes, packed)
-            ctx.save_for_backward(xw, h0, c0, w_hh, w_hr, b_hh, out)
+            ctx.save_for_backward(xw, b_x, h0, c0, w_hh, w_hr, b_hh, out)
         return (out, h, c) if mode == "LSTM" else (out, h)
 
     @staticmethod
     def backward(ctx, dout, dhn, dcn=None):
         mode, reverse, batch_sizes, sizes, packed = ctx.cfg
-        xw, h0, c0, w_hh, w_hr, b_hh, out = ctx.saved_tensors
+        xw, b_x, h0, c0, w_hh, w_hr, b_hh, out = ctx.saved_tensors
         if state.enabled:  # NOTE [ RNN double backward ]
             return _recompute_grads(ctx, (dout, dhn, dcn))
         da, dw_hr, db = None, None, None
         if mode == "LSTM":
             dx, dh, dc, dw, dw_hr = _lstm_bwd(
                 ctx.sv,
+                h0._data,
+                c0._data,
+                out._data,
                 w_hh._data,
                 None if w_hr is None else w_hr._data,
                 dout._data,
@@ -308,13 +334,15 @@ class Recurrence(Primitive):
                 packed,
             )
         ctx.sv = None
+        need = ctx.needs_input_grad
         return (
             _make(dx),
+            _make(dx.sum((0, 1))) if need[1] else None,
             _make(dh),
             da,
             _make(dw),
             None if dw_hr is None else _make(dw_hr),
-            None if db is None or b_hh is None else _make(db),
+            _make(db) if need[6] else None,
             None,
             None,
             None,
@@ -325,7 +353,7 @@ def _recompute_grads(ctx, grads):
     from ..autograd.engine import grad as autograd_grad
 
     mode, reverse, batch_sizes, _, _ = ctx.cfg
-    args = ctx.saved_tensors[:6]
+    args = ctx.saved_tensors[:7]
     outs = composite_layer(mode, *args, reverse, batch_sizes)
     wanted = [i for i, a in enumerate(args) if a is not None and ctx.needs_input_grad[i]]
     pairs = [(o, g) for o, g in zip(outs, grads) if o is not None and g is not None]
@@ -336,7 +364,7 @@ def _recompute_grads(ctx, grads):
         create_graph=True,
         allow_unused=True,
     )
-    full = [None] * 9
+    full = [None] * 10
     for i, g in zip(wanted, res):
         full[i] = g
     return tuple(full)
@@ -375,8 +403,10 @@ def rnn_step(xw, h, w_hh, relu=False):
     return E.clamp_min(pre, 0) if relu else E.tanh(pre)
 
 
-def composite_layer(mode, xw, h0, c0, w_hh, w_hr, b_hh, reverse, batch_sizes):
+def composite_layer(mode, xw, b_x, h0, c0, w_hh, w_hr, b_hh, reverse, batch_sizes):
     """What ``Recurrence`` computes, step by step in ember ops (for double backward)."""
+    if b_x is not None:
+        xw = xw + b_x
     T, B = xw.shape[:2]
     sizes = _sizes(batch_sizes, T, B)
     h, c = h0, c0
@@ -397,8 +427,11 @@ def composite_layer(mode, xw, h0, c0, w_hh, w_hr, b_hh, reverse, batch_sizes):
     return (out, h, c) if mode == "LSTM" else (out, h)
 
 
-def recurrence(mode, xw, h0, c0, w_hh, w_hr=None, b_hh=None, reverse=False, batch_sizes=None):
-    """Run one direction of one layer over ``xw`` (T, B, G); returns (output, h_n, c_n)."""
+def recurrence(mode, xw, b_x, h0, c0, w_hh, w_hr=None, b_hh=None, reverse=False, batch_sizes=None):
+    """Run one direction of one layer over ``xw + b_x`` (T, B, G).
+
+    Returns (output, h_n, c_n) for LSTM and (output, h_n) otherwise.
+    """
     if mode not in MODES:
         raise ValueError(f"Unknown recurrent mode {mode!r}")
-    return Recurrence.apply(xw, h0, c0, w_hh, w_hr, b_hh, mode, reverse, batch_sizes)
+    return Recurrence.apply(xw, b_x, h0, c0, w_hh, w_hr, b_hh, mode, reverse, batch_sizes)

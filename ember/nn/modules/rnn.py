@@ -23,15 +23,6 @@ from .module import Module
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 
-def _input_projection(x: Tensor, w_ih: Tensor, bias: Tensor | None) -> Tensor:
-    """``x @ w_ih.T + bias`` for all time steps in one matrix product."""
-    T, B, F = x.shape
-    xw = E.matmul(x.reshape(T * B, F), w_ih.t())
-    if bias is not None:
-        xw = xw + bias
-    return xw.reshape(T, B, -1)
-
-
 class RNNBase(Module):
     """Base class of RNN, LSTM and GRU: parameters, checks and the layer/direction loop.
 
@@ -194,10 +185,12 @@ class RNNBase(Module):
                     bias = b_ih
                 else:
                     bias, b_hh = b_ih + b_hh, None
-                xw = _input_projection(x, w_ih, bias)
+                T, B, F = x.shape
+                xw = E.matmul(x.reshape(T * B, F), w_ih.t()).reshape(T, B, -1)
                 res = _rnn.recurrence(
                     self.mode,
                     xw,
+                    bias,
                     h0[k],
                     None if c0 is None else c0[k],
                     w_hh,
