@@ -8,7 +8,7 @@ Example:
 """
 
 # ruff: noqa: F401  (this file re-exports)
-from . import functional, init  # noqa: F401
+from . import functional, init, utils  # noqa: F401
 from . import functional as F  # noqa: F401
 from .modules import *  # noqa: F401,F403
 from .parameter import Buffer, Parameter  # noqa: F401
@@ -34,4 +34,3 @@ _plug(
     "TransformerEncoderLayer TransformerDecoder TransformerDecoderLayer",
 )
 del _plug
-from . import utils
