@@ -48,6 +48,9 @@ class _ConstantPadNd(_PadNd):
         return f"padding={self.padding}, value={self.value}"
 
 
+_MODES = {"Reflection": "reflect", "Replication": "replicate", "Circular": "circular"}
+
+
 def _make(kind: str, nd: int, doc: str):
     if kind == "Constant":
         base = _ConstantPadNd
@@ -61,7 +64,7 @@ def _make(kind: str, nd: int, doc: str):
         attrs = {"_nd": nd, "__init__": __init__, "extra_repr": _PadNd.extra_repr}
     else:
         base = _PadNd
-        attrs = {"_nd": nd, "_mode": kind.lower() if kind != "Replication" else "replicate"}
+        attrs = {"_nd": nd, "_mode": _MODES[kind]}
     attrs["__doc__"] = doc
     attrs["__module__"] = __name__
     return type(f"{kind}Pad{nd}d", (base,), attrs)
