@@ -327,6 +327,7 @@ class RNN(RNNBase):
         bidirectional: bool = False,
         device=None,
         dtype=None,
+        proj_size: int = 0,
     ) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(
@@ -343,6 +344,7 @@ class RNN(RNNBase):
             batch_first,
             dropout,
             bidirectional,
+            proj_size,  # only LSTM supports it: RNNBase raises PyTorch's ValueError
             device=device,
             dtype=dtype,
         )
@@ -418,6 +420,7 @@ class GRU(RNNBase):
         bidirectional: bool = False,
         device=None,
         dtype=None,
+        proj_size: int = 0,
     ) -> None:
         super().__init__(
             "GRU",
@@ -428,6 +431,7 @@ class GRU(RNNBase):
             batch_first,
             dropout,
             bidirectional,
+            proj_size,  # only LSTM supports it: RNNBase raises PyTorch's ValueError
             device=device,
             dtype=dtype,
         )
