@@ -1178,7 +1178,8 @@ def batch_isend_irecv(p2p_op_list: list) -> list:
     """Start every send and receive of the list; returns their Works.
 
     Example:
-        >>> works = dist.batch_isend_irecv([dist.P2POp(dist.isend, t, 1)]); [w.wait() for w in works]
+        >>> works = dist.batch_isend_irecv([dist.P2POp(dist.isend, t, 1)])
+        >>> for w in works: w.wait()
     """
     return [p.op(p.tensor, p.peer, p.group, p.tag, p.group_peer) for p in p2p_op_list]
 
