@@ -15,6 +15,7 @@ from ember.nn import _rnn
 from ember.nn.utils import rnn as ernn
 
 tnn = torch.nn
+pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections is not supported:UserWarning")
 T, B, IN, HID = 6, 3, 4, 5
 
 # (class name, constructor kwargs): together they cover every option of the recurrent layers.
