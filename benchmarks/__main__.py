@@ -1,0 +1,210 @@
+"""``python -m benchmarks``: ember against PyTorch on the issue-5 workloads.
+
+Every workload runs in a fresh process per framework, with the same shapes, seeds and thread
+count, and reports the median of several timed blocks after a warm-up. The children run
+without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on this machine for old OpenBLAS builds, they
+halve NumPy's matmul speed); nothing else in ember touches them. Results go to stdout as a table
+and to ``benchmarks/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .workloads import TARGETS, WORKLOADS
+
+ROOT = Path(__file__).resolve().parent.parent
+_UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def child_env(threads: int) -> dict:
+    """The environment of a benchmark child: no OpenBLAS overrides, ``threads`` threads."""
+    env = {k: v for k, v in os.environ.items() if k not in _UNSET}
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[k] = str(threads)
+    env["EMBER_BENCH_THREADS"] = str(threads)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def run_child(workload: str, framework: str, reps: int, env: dict) -> dict:
+    cmd = [sys.executable, "-m", "benchmarks._child", workload, framework, str(reps)]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=1200)
+    except subprocess.TimeoutExpired:
+        return {"error": "timed out"}
+    lines = p.stdout.strip().splitlines()
+    if p.returncode or not lines:
+        return {"error": (p.stderr.strip().splitlines() or ["no output"])[-1]}
+    return json.loads(lines[-1])
+
+
+def import_time(module: str, env: dict, n: int = 5) -> float:
+    """Median wall time of ``import module`` in fresh processes, in seconds."""
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    times = []
+    for _ in range(n):
+        p = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT
+        )
+        times.append(float(p.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+def _fmt(r: dict | None, key: str = "median") -> str:
+    if r is None:
+        return "-"
+    if "skipped" in r:
+        return "skipped"
+    if "error" in r:
+        return "error"
+    return f"{r[key]:.3g} {r['unit']}" if r[key] < 100 else f"{r[key]:.0f} {r['unit']}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    ap.add_argument(
+        "-w",
+        "--workloads",
+        default=",".join(WORKLOADS),
+        help="comma-separated subset of " + ",".join(WORKLOADS),
+    )
+    ap.add_argument("-r", "--reps", type=int, default=5, help="timed blocks per workload")
+    ap.add_argument("-t", "--threads", type=int, default=2)
+    ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
+    ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results.json"))
+    args = ap.parse_args(argv)
+    env = child_env(args.threads)
+    have_torch = not args.no_torch and importlib.util.find_spec("torch") is not None
+    wls = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    unknown = [w for w in wls if w not in WORKLOADS]
+    if unknown:
+        ap.error(f"unknown workload(s) {unknown}; choose from {list(WORKLOADS)}")
+
+    started = time.time()
+    peak = run_child("W5", "numpy", args.reps, env)
+    peak_gflops = peak.get("gflops")
+    results = {
+        "numpy_matmul_peak": peak,
+        "workloads": {},
+        "threads": args.threads,
+        "python": sys.version.split()[0],
+    }
+    for w in wls:
+        row = {"ember": run_child(w, "ember", args.reps, env)}
+        if have_torch:
+            row["torch"] = run_child(w, "torch", args.reps, env)
+        results["workloads"][w] = row
+        print(
+            f"  {w}: ember {_fmt(row['ember'])}"
+            + (f", torch {_fmt(row.get('torch'))}" if have_torch else ""),
+            file=sys.stderr,
+        )
+    results["import_s"] = {"ember": import_time("ember", env)}
+    if have_torch:
+        results["import_s"]["torch"] = import_time("torch", env)
+    results["elapsed_s"] = time.time() - started
+    blas = next(
+        (
+            r["blas"]
+            for r in [results["workloads"].get("W5", {}).get("ember"), peak]
+            if r and r.get("blas")
+        ),
+        [],
+    )
+    results["blas"] = blas
+
+    # -- the table --------------------------------------------------------------------------
+    head = [
+        "workload",
+        "ember",
+        "PyTorch",
+        "ember/PyTorch",
+        "target",
+        "ember GFLOP/s",
+        "% of NumPy peak",
+    ]
+    rows = []
+    for w in wls:
+        e, t = results["workloads"][w]["ember"], results["workloads"][w].get("torch")
+        ok = "median" in e
+        ratio = e["median"] / t["median"] if ok and t and "median" in t else None
+        tgt = TARGETS.get(w)
+        gf = e.get("gflops") if ok else None
+        if w == "W5":
+            tgt_s = ">= 90% of NumPy"
+        else:
+            tgt_s = f"<= {tgt:g} {e.get('unit', 'ms')}" if tgt else "-"
+        rows.append(
+            [
+                f"{w} {WORKLOADS[w][0]}",
+                _fmt(e),
+                _fmt(t),
+                f"{ratio:.2f}" if ratio else "-",
+                tgt_s,
+                f"{gf:.1f}" if gf else "-",
+                f"{100 * gf / peak_gflops:.0f}%" if gf and peak_gflops else "-",
+            ]
+        )
+    if "W1" in wls:
+        e, t = results["workloads"]["W1"]["ember"], results["workloads"]["W1"].get("torch")
+        er = e.get("peak_rss_mib")
+        tr = t.get("peak_rss_mib") if t else None
+        rows.append(
+            [
+                "peak RSS running W1",
+                f"{er:.0f} MiB" if er else "-",
+                f"{tr:.0f} MiB" if tr else "-",
+                f"{er / tr:.2f}" if er and tr else "-",
+                "<= 250 MiB",
+                "-",
+                "-",
+            ]
+        )
+    ie, it = results["import_s"]["ember"], results["import_s"].get("torch")
+    rows.append(
+        [
+            "import time",
+            f"{ie:.3f} s",
+            f"{it:.3f} s" if it else "-",
+            f"{ie / it:.2f}" if it else "-",
+            "<= 0.25 s",
+            "-",
+            "-",
+        ]
+    )
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    line = lambda r: "| " + " | ".join(str(c).ljust(wd) for c, wd in zip(r, widths)) + " |"  # noqa
+    print(line(head))
+    print("|" + "|".join("-" * (wd + 2) for wd in widths) + "|")
+    for r in rows:
+        print(line(r))
+    print(
+        f"\nNumPy matmul peak (2048x2048 float32): {peak_gflops:.1f} GFLOP/s"
+        if peak_gflops
+        else "\nNumPy matmul peak: unavailable"
+    )
+    for b in blas:
+        print(
+            f"BLAS: {b.get('internal_api')} {b.get('version')} ({b.get('architecture')}), "
+            f"{b.get('num_threads')} threads"
+        )
+    for w in wls:
+        for fw, r in results["workloads"][w].items():
+            if "skipped" in r or "error" in r:
+                print(f"{w} {fw}: {r.get('skipped') or r.get('error')}")
+    Path(args.json).write_text(json.dumps(results, indent=2))
+    print(f"results written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
