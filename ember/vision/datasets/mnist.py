@@ -481,7 +481,7 @@ class EMNIST(MNIST):
             raise RuntimeError(
                 f"{e}\nOffline? Download the files by hand and "
                 + self._where_to_put(self._missing_files(self._split_stems()))
-            )
+            ) from e
         tmp = os.path.join(self.raw_folder, "_unpack")
         extract_archive(path, tmp)
         gz_dir = os.path.join(tmp, "gzip")

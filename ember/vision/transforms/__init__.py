@@ -6,7 +6,7 @@ Example:
 """
 
 from . import functional
-from .functional import InterpolationMode
+from .functional import InterpolationMode  # noqa: F401
 from .transforms import *  # noqa: F401,F403
 from .transforms import __all__ as _all
 
