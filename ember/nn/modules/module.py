@@ -822,8 +822,9 @@ class _HookIn(Primitive):
 
     @staticmethod
     def backward(ctx, *grads):
+        # As in PyTorch, an input that needs no gradient shows up in grad_input as zeros.
         need = ctx.needs_input_grad[1:]
-        grads = tuple(g if n else None for g, n in zip(grads, need))
+        grads = tuple(g if n else g.new_zeros(g.shape) for g, n in zip(grads, need))
         return (None, *ctx.state.on_grad_input(grads))
 
 
