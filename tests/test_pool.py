@@ -174,6 +174,18 @@ def test_max_pool_nan_and_ties_follow_torch():
     assert_close(ie, it)
 
 
+@pytest.mark.parametrize("args", [(2,), (3, 1, 1), ((3, 2), (2, 1), (1, 0), (1, 2), True)])
+def test_max_pool_ties_pick_the_first_like_torch(args):
+    a = rng.integers(0, 3, (2, 2, 7, 6)).astype(np.float64)
+    xe, xt = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    oe, ie = P.max_pool2d(xe, *args, return_indices=True)
+    ot, it = TF.max_pool2d(xt, *args, return_indices=True)
+    assert_close(ie, it)
+    oe.sum().backward()
+    ot.sum().backward()
+    assert_close(xe.grad, xt.grad)
+
+
 def test_max_unpool_roundtrip_and_grad():
     a = _distinct((2, 3, 7, 8))
     ot, it = TF.max_pool2d(torch.tensor(a), 2, return_indices=True)

@@ -181,30 +181,55 @@ def _batched(input, nd):
     return input, False
 
 
+def _dim_taps(g: _PGeom, i: int, ndim: int):
+    """Slices along spatial dim ``i`` (of an ``ndim``-d array) for each of its taps."""
+    ax = ndim - len(g.k) + i
+    out = []
+    for q in range(g.k[i]):
+        key = [slice(None)] * ndim
+        key[ax] = slice(q * g.d[i], q * g.d[i] + g.s[i] * (g.Lo[i] - 1) + 1, g.s[i])
+        out.append(tuple(key))
+    return out
+
+
 # -- max pooling -----------------------------------------------------------------------------
 
 
-def _tap_dtype(n):
-    return np.int8 if n < 128 else np.int32
+def _tap_dtype(g: _PGeom):
+    return np.int8 if math.prod(g.k) < 128 else np.int32
 
 
 def _max_forward(x, g: _PGeom, want_tap: bool):
-    """(max over each window, index of the winning tap or None)."""
+    """(max over each window, index of the winning tap or None).
+
+    The max over a box is separable: reduce the last dim over its taps, then the one before,
+    and so on. Each pass reads its input once (where one pass per tap of the whole window
+    would read it k1*k2 times), and the winning tap is carried along as
+    q_i * prod(k[i+1:]) + (tap within the dims already reduced).
+    """
     xp = xp_of(x)
-    xpad = _pad_to(x, g, _lowest(x.dtype))
-    taps = g.taps()
-    m = xpad[taps[0]].copy()
-    tap = xp.zeros(m.shape, _tap_dtype(len(taps))) if want_tap else None
-    for q in range(1, len(taps)):
-        v = xpad[taps[q]]
+    a = _pad_to(x, g, _lowest(x.dtype))
+    nd = len(g.k)
+    tap, step = None, 1
+    for i in reversed(range(nd)):
+        keys = _dim_taps(g, i, a.ndim)
+        m = a[keys[0]].copy()
+        t = None
         if want_tap:
-            xp.copyto(tap, q, where=v > m)
-        xp.maximum(m, v, out=m)
-    if want_tap and m.dtype.kind == "f" and bool(xp.isnan(m).any()):
-        # PyTorch picks a NaN (the last one) as the maximum: redo those windows.
-        for q in range(len(taps)):
-            xp.copyto(tap, q, where=xp.isnan(xpad[taps[q]]))
-    return m, tap
+            t = tap[keys[0]].copy() if tap is not None else xp.zeros(m.shape, _tap_dtype(g))
+        for q in range(1, g.k[i]):
+            v = a[keys[q]]
+            if want_tap:
+                src = q if tap is None else tap[keys[q]] + q * step
+                xp.copyto(t, src, where=v > m)
+            xp.maximum(m, v, out=m)
+        a, tap, step = m, t, step * g.k[i]
+    if want_tap and a.dtype.kind == "f" and bool(xp.isnan(a).any()):
+        # PyTorch takes a NaN (the last in the window) as the maximum: redo those windows.
+        xpad = _pad_to(x, g, _lowest(x.dtype))
+        for q, key in enumerate(g.taps()):
+            xp.copyto(tap, q, where=xp.isnan(xpad[key]))
+    return a, tap
 
 
 def _flat_indices(tap, g: _PGeom):
@@ -395,21 +420,25 @@ def _avg_scale(g: _PGeom, count_include_pad, divisor_override, dtype, xp):
 
 
 class _WindowMean(Primitive):
-    """Sum over each window times ``scale`` (1/divisor): average pooling."""
+    """Sum over each window times ``scale`` (1/divisor): average pooling, one dim at a time."""
 
     @staticmethod
     def forward(ctx, x, g, scale):
         ctx.g, ctx.scale = g, scale
         xp = xp_of(x)
-        xpad = _pad_to(x, g, 0)
-        taps = g.taps()
-        acc = xpad[taps[0]].copy() if x.dtype.kind == "f" else xpad[taps[0]].astype(np.float64)
-        for sl in taps[1:]:
-            acc += xpad[sl]
-        acc *= scale
+        a = _pad_to(x, g, 0)
+        if a.dtype.kind != "f":
+            a = a.astype(np.float64)
+        for i in reversed(range(len(g.k))):
+            keys = _dim_taps(g, i, a.ndim)
+            acc = a[keys[0]].copy()
+            for key in keys[1:]:
+                acc += a[key]
+            a = acc
+        a *= scale
         if x.dtype.kind != "f":
-            acc = xp.trunc(acc).astype(x.dtype)
-        return acc
+            a = xp.trunc(a).astype(x.dtype)
+        return a
 
     @staticmethod
     def backward(ctx, gy):
@@ -423,13 +452,18 @@ class _WindowMeanT(Primitive):
     def forward(ctx, gy, g, scale):
         ctx.g, ctx.scale = g, scale
         xp = xp_of(gy)
-        gs = gy * scale
-        if gs.dtype != gy.dtype:
-            gs = gs.astype(gy.dtype)
-        gx = xp.zeros(gy.shape[: -len(g.S)] + g.B, gy.dtype)
-        for sl in g.taps():
-            gx[sl] += gs
-        return _crop(gx, g)
+        b = gy * scale
+        if b.dtype != gy.dtype:
+            b = b.astype(gy.dtype)
+        nd = len(g.k)
+        for i in range(nd):
+            shape = list(b.shape)
+            shape[b.ndim - nd + i] = g.B[i]
+            out = xp.zeros(shape, gy.dtype)
+            for key in _dim_taps(g, i, b.ndim):
+                out[key] += b
+            b = out
+        return _crop(b, g)
 
     @staticmethod
     def backward(ctx, gg):
