@@ -72,6 +72,14 @@ def _check_same_size(input: Tensor, target: Tensor, name: str) -> None:
         )
 
 
+def _log1pexp(z: Tensor) -> Tensor:
+    """log(1 + exp(z)) without overflow; each branch only sees the inputs it is used for, so
+    the gradient is sigmoid(z) everywhere (also at 0, where an abs() would break it)."""
+    big = z + (-z.clamp(min=0)).exp().log1p()
+    small = z.clamp(max=0).exp().log1p()
+    return _where(z > 0, big, small)
+
+
 def _random_mask(shape, keep: float, like: Tensor) -> Tensor:
     """A 0/1 mask with P(1) = keep, drawn from ember's default generator, on like's device."""
     from ..random import _gen
@@ -179,13 +187,20 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
     return hardtanh(input, min_val, max_val, True)
 
 
-def _maybe_inplace(input: Tensor, out: Tensor, inplace: bool) -> Tensor:
+def _maybe_inplace(input: Tensor, fn, inplace: bool) -> Tensor:
+    """``fn(input)``, written into ``input`` when ``inplace``."""
     if not inplace:
-        return out
+        return fn(input)
+    from ..autograd.grad_mode import is_grad_enabled
     from ..ops.elementwise import _assign, _check_inplace
 
     _check_inplace(input)
-    return _assign(input, out, "inplace activation")
+    src = input
+    if input._rg and is_grad_enabled():
+        # The composite may save its input for backward: give it the old values, since
+        # input's storage is about to be overwritten.
+        src = _make(input._data.copy(), input.grad_fn, input._out_nr)
+    return _assign(input, fn(src), "inplace activation")
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -195,8 +210,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
         >>> F.leaky_relu(ember.tensor([-1.0, 2.0]), 0.1)
         tensor([-0.1000,  2.0000])
     """
-    out = _where(input > 0, input, input * negative_slope)
-    return _maybe_inplace(input, out, inplace)
+    return _maybe_inplace(input, lambda x: _where(x > 0, x, x * negative_slope), inplace)
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -245,8 +259,7 @@ def rrelu(
         slope = _make(transfer(arr, input.device))
     else:
         slope = (lower + upper) / 2
-    out = _where(input >= 0, input, input * slope)
-    return _maybe_inplace(input, out, inplace)
+    return _maybe_inplace(input, lambda x: _where(x >= 0, x, x * slope), inplace)
 
 
 def rrelu_(
@@ -264,8 +277,9 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         tensor([-0.6321,  2.0000])
     """
     # NOTE: expm1 of min(x, 0), so the unused branch cannot overflow and poison the gradient.
-    out = _where(input > 0, input, input.clamp(max=0).expm1() * alpha)
-    return _maybe_inplace(input, out, inplace)
+    return _maybe_inplace(
+        input, lambda x: _where(x > 0, x, x.clamp(max=0).expm1() * alpha), inplace
+    )
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -284,7 +298,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> F.selu(ember.tensor([1.0]))
         tensor([1.0507])
     """
-    return _maybe_inplace(input, elu(input, _SELU_ALPHA) * _SELU_SCALE, inplace)
+    return _maybe_inplace(input, lambda x: elu(x, _SELU_ALPHA) * _SELU_SCALE, inplace)
 
 
 def selu_(input: Tensor) -> Tensor:
@@ -301,8 +315,9 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    out = _where(input > 0, input, (input.clamp(max=0) / alpha).expm1() * alpha)
-    return _maybe_inplace(input, out, inplace)
+    return _maybe_inplace(
+        input, lambda x: _where(x > 0, x, (x.clamp(max=0) / alpha).expm1() * alpha), inplace
+    )
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -332,7 +347,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> F.silu(ember.tensor([1.0]))
         tensor([0.7311])
     """
-    return _maybe_inplace(input, input * input.sigmoid(), inplace)
+    return _maybe_inplace(input, lambda x: x * x.sigmoid(), inplace)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -342,7 +357,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
         >>> F.mish(ember.tensor([1.0]))
         tensor([0.8651])
     """
-    return _maybe_inplace(input, input * softplus(input).tanh(), inplace)
+    return _maybe_inplace(input, lambda x: x * softplus(x).tanh(), inplace)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -372,7 +387,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
         >>> F.hardsigmoid(ember.tensor([0.0, 4.0]))
         tensor([0.5000, 1.0000])
     """
-    return _maybe_inplace(input, (input / 6 + 0.5).clamp(0.0, 1.0), inplace)
+    return _maybe_inplace(input, lambda x: (x / 6 + 0.5).clamp(0.0, 1.0), inplace)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -382,7 +397,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
         >>> F.hardswish(ember.tensor([1.0]))
         tensor([0.6667])
     """
-    return _maybe_inplace(input, input * hardsigmoid(input), inplace)
+    return _maybe_inplace(input, lambda x: x * hardsigmoid(x), inplace)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -393,7 +408,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
         tensor([0.6931])
     """
     bx = input * beta
-    soft = (bx.clamp(min=0) + (-bx.abs()).exp().log1p()) / beta
+    soft = _log1pexp(bx) / beta
     return _where(bx > threshold, input, soft)
 
 
@@ -450,7 +465,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 
 def _threshold(input: Tensor, thr: float, value: float, inplace: bool) -> Tensor:
-    return _maybe_inplace(input, _where(input > thr, input, value), inplace)
+    return _maybe_inplace(input, lambda x: _where(x > thr, x, value), inplace)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
@@ -465,7 +480,7 @@ def logsigmoid(input: Tensor) -> Tensor:
         >>> F.logsigmoid(ember.tensor([0.0]))
         tensor([-0.6931])
     """
-    return input.clamp(max=0) - (-input.abs()).exp().log1p()
+    return -_log1pexp(-input)
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
@@ -905,10 +920,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        out = input * 0.0
-    else:
-        out = input * (_random_mask(tuple(input.shape), 1.0 - p, input) * (1.0 / (1.0 - p)))
-    return _maybe_inplace(input, out, inplace)
+        return _maybe_inplace(input, lambda x: x * 0.0, inplace)
+    mask = _random_mask(tuple(input.shape), 1.0 - p, input) * (1.0 / (1.0 - p))
+    return _maybe_inplace(input, lambda x: x * mask, inplace)
 
 
 def _feature_dropout(
@@ -923,15 +937,13 @@ def _feature_dropout(
     if not training or p == 0.0:
         return input
     batched = input.ndim == batched_ndim
-    x = input if batched else input.unsqueeze(0)
-    mask_shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2)
-    if p == 1.0:
-        out = x * 0.0
-    else:
-        out = x * (_random_mask(mask_shape, 1.0 - p, x) * (1.0 / (1.0 - p)))
+    shape = tuple(input.shape[:2]) if batched else (1, input.shape[0])
+    mask_shape = shape + (1,) * (batched_ndim - 2)
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    mask = _random_mask(mask_shape, 1.0 - p, input) * scale
     if not batched:
-        out = out.squeeze(0)
-    return _maybe_inplace(input, out, inplace)
+        mask = mask.squeeze(0)
+    return _maybe_inplace(input, lambda x: x * mask, inplace)
 
 
 def dropout1d(
@@ -983,12 +995,9 @@ def dropout2d(
     if input.ndim < 2:
         return dropout(input, p, training, inplace)
     mask_shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    out = (
-        input * 0.0
-        if p == 1.0
-        else input * (_random_mask(mask_shape, 1.0 - p, input) * (1.0 / (1.0 - p)))
-    )
-    return _maybe_inplace(input, out, inplace)
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    mask = _random_mask(mask_shape, 1.0 - p, input) * scale
+    return _maybe_inplace(input, lambda x: x * mask, inplace)
 
 
 def dropout3d(
@@ -1027,8 +1036,9 @@ def alpha_dropout(
         >>> F.alpha_dropout(ember.ones(3), p=0.5, training=False)
         tensor([1., 1., 1.])
     """
-    out = _alpha_dropout(input, p, training, tuple(input.shape))
-    return _maybe_inplace(input, out, inplace) if out is not input else out
+    return _maybe_inplace(
+        input, lambda x: _alpha_dropout(x, p, training, tuple(x.shape)), inplace and training
+    )
 
 
 def feature_alpha_dropout(
@@ -1041,8 +1051,9 @@ def feature_alpha_dropout(
         ember.Size([2, 3, 4])
     """
     shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    out = _alpha_dropout(input, p, training, shape)
-    return _maybe_inplace(input, out, inplace) if out is not input else out
+    return _maybe_inplace(
+        input, lambda x: _alpha_dropout(x, p, training, shape), inplace and training
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1543,7 +1554,7 @@ def binary_cross_entropy_with_logits(
             f"Target size ({target.shape}) must be the same as input size ({input.shape})"
         )
     # log(1 + exp(-x)) = max(-x, 0) + log1p(exp(-|x|)) never overflows.
-    log_sig_neg = (-input).clamp(min=0) + (-input.abs()).exp().log1p()
+    log_sig_neg = _log1pexp(-input)
     if pos_weight is not None:
         lw = 1 + (pos_weight - 1) * target
         loss = (1 - target) * input + lw * log_sig_neg
