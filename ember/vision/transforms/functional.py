@@ -834,8 +834,9 @@ def _expanded_size(theta, w, h):
             [0.5 * w, -0.5 * h, 1.0],
         ]
     )
-    pts = corners @ np.array(theta).reshape(2, 3).T
-    # Trim float noise so that e.g. a 90 degree turn of 4x6 gives exactly 6x4.
+    # Shift to [0, w] x [0, h] as Pillow does, and trim float noise so that e.g. a 90 degree
+    # turn of 4x6 gives exactly 6x4.
+    pts = corners @ np.array(theta).reshape(2, 3).T + np.array([w * 0.5, h * 0.5])
     lo = np.floor(np.trunc(pts.min(0) * 1e4) / 1e4)
     hi = np.ceil(np.trunc(pts.max(0) * 1e4) / 1e4)
     size = hi - lo
