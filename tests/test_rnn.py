@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -408,3 +409,45 @@ def test_pack_errors():
     p = ernn.pack_padded_sequence(x, [4, 2, 1])
     with pytest.raises(ValueError, match="Expected total_length to be at least"):
         ernn.pad_packed_sequence(p, total_length=2)
+
+
+# -- examples ---------------------------------------------------------------------------------
+
+
+def _example(name):
+    path = Path(__file__).resolve().parent.parent / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_example_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_char_lm_example_beats_unigram(capsys):
+    res = _example("char_lm").main(
+        [
+            "--steps",
+            "80",
+            "--seq-len",
+            "32",
+            "--batch-size",
+            "16",
+            "--hidden",
+            "64",
+            "--eval-every",
+            "80",
+            "--sample",
+            "20",
+            "--lr",
+            "1e-2",
+        ]
+    )
+    assert res["perplexity"] < 0.6 * res["unigram"], res
+    assert "validation perplexity" in capsys.readouterr().out
+
+
+def test_sine_wave_example_learns():
+    res = _example("sine_wave").main(
+        ["--steps", "60", "--hidden", "16", "--layers", "1", "--length", "40", "--future", "20"]
+    )
+    assert res["train_mse"] < 0.05, res
+    assert res["future_mse"] < 0.1 * res["baseline_mse"], res
