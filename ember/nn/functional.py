@@ -80,6 +80,22 @@ def _log1pexp(z: Tensor) -> Tensor:
     return _where(z > 0, big, small)
 
 
+def _check_weight_size(weight: Tensor, input: Tensor) -> None:
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+
+
+def _weighted(loss: Tensor, weight: Tensor | None, input: Tensor, reduction: str) -> Tensor:
+    """Apply elementwise ``weight``; the weighted mean divides by the total weight."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    _check_weight_size(weight, input)
+    loss = loss * weight
+    if reduction == "mean":
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
 def _random_mask(shape, keep: float, like: Tensor) -> Tensor:
     """A 0/1 mask with P(1) = keep, drawn from ember's default generator, on like's device."""
     from ..random import _gen
@@ -1402,7 +1418,7 @@ def cross_entropy(
             t = target.masked_select(~ignore).long()
             smooth = smooth.sum() / weight.index_select(0, t).sum()
         else:
-            smooth = smooth.sum() / (~ignore).sum()
+            smooth = smooth.sum() / (~ignore).sum().to(smooth.dtype)
     elif reduction == "sum":
         smooth = smooth.sum()
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / c)
@@ -1425,10 +1441,7 @@ def mse_loss(
     reduction = _legacy(size_average, reduce, reduction)
     _check_same_size(input, target, "mse_loss")
     d = input - target
-    loss = d * d
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _weighted(d * d, weight, input, reduction)
 
 
 def l1_loss(
@@ -1447,10 +1460,7 @@ def l1_loss(
     """
     reduction = _legacy(size_average, reduce, reduction)
     _check_same_size(input, target, "l1_loss")
-    loss = (input - target).abs()
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _weighted((input - target).abs(), weight, input, reduction)
 
 
 def smooth_l1_loss(
@@ -1497,6 +1507,7 @@ def huber_loss(
     d = (input - target).abs()
     loss = _where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
     if weight is not None:
+        _check_weight_size(weight, input)
         loss = loss * weight
     return _reduce(loss, reduction)
 
@@ -1833,6 +1844,7 @@ def multilabel_soft_margin_loss(
         tensor(0.6931)
     """
     reduction = _legacy(size_average, reduce, reduction)
+    target = target.to(input.dtype)
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
