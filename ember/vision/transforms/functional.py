@@ -826,19 +826,22 @@ def rotate(
 
 
 def _expanded_size(theta, w, h):
+    # As torchvision: float32 arithmetic (which also absorbs the float noise of cos(90 deg)),
+    # corners shifted to [0, w] x [0, h] as Pillow does, precision trimmed to 1e-4.
     corners = np.array(
         [
             [-0.5 * w, -0.5 * h, 1.0],
             [-0.5 * w, 0.5 * h, 1.0],
             [0.5 * w, 0.5 * h, 1.0],
             [0.5 * w, -0.5 * h, 1.0],
-        ]
+        ],
+        np.float32,
     )
-    # Shift to [0, w] x [0, h] as Pillow does, and trim float noise so that e.g. a 90 degree
-    # turn of 4x6 gives exactly 6x4.
-    pts = corners @ np.array(theta).reshape(2, 3).T + np.array([w * 0.5, h * 0.5])
-    lo = np.floor(np.trunc(pts.min(0) * 1e4) / 1e4)
-    hi = np.ceil(np.trunc(pts.max(0) * 1e4) / 1e4)
+    pts = corners @ np.array(theta, np.float32).reshape(2, 3).T
+    shift = np.array([w * 0.5, h * 0.5], np.float32)
+    tol = np.float32(1e-4)
+    lo = np.floor(np.trunc((pts.min(0) + shift) / tol) * tol)
+    hi = np.ceil(np.trunc((pts.max(0) + shift) / tol) * tol)
     size = hi - lo
     return int(size[1]), int(size[0])
 
