@@ -451,3 +451,59 @@ def test_sine_wave_example_learns():
     )
     assert res["train_mse"] < 0.05, res
     assert res["future_mse"] < 0.1 * res["baseline_mse"], res
+
+
+# -- CUDA: the same layers on the GPU (a stand-in GPU everywhere, a real one where present) -----
+
+
+def _gpu_vs_cpu():
+    """Run each sequence layer on CPU and on "cuda" with the same weights; compare."""
+    cases = [
+        (lambda: nn.LSTM(IN, HID, 2, bidirectional=True, proj_size=3), True),
+        (lambda: nn.GRU(IN, HID), True),
+        (lambda: nn.RNN(IN, HID, nonlinearity="relu"), False),
+    ]
+    x = _rand(T, B, IN)
+    for make, packed in cases:
+        cpu = make()
+        gpu = make().to("cuda")
+        gpu.load_state_dict(cpu.state_dict())
+        outs = []
+        for m, dev in ((cpu, "cpu"), (gpu, "cuda")):
+            xi = ember.tensor(x, device=dev, requires_grad=True)
+            inp = ernn.pack_padded_sequence(xi, [6, 4, 2]) if packed else xi
+            out = m(inp)[0]
+            out = out.data if packed else out
+            (out * out).sum().backward()
+            outs.append((out, xi.grad, m.weight_hh_l0.grad))
+        for c, g in zip(*outs):
+            assert g.is_cuda
+            assert_close(
+                g.cpu(),
+                c.numpy() if not c.requires_grad else c.detach().numpy(),
+                rtol=1e-4,
+                atol=1e-5,
+            )
+    cpu = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)
+    gpu = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0).to("cuda")
+    gpu.load_state_dict(cpu.state_dict())
+    src = _rand(5, 2, 8)
+    kpm = np.zeros((2, 5), dtype=bool)
+    kpm[0, 3:] = True
+    a = cpu(ember.tensor(src), src_key_padding_mask=ember.tensor(kpm))
+    b = gpu(ember.tensor(src, device="cuda"), src_key_padding_mask=ember.tensor(kpm, device="cuda"))
+    assert b.is_cuda
+    assert_close(b.cpu(), a.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_sequence_layers_on_fake_cuda():
+    from fake_cupy import installed
+
+    with installed():
+        _gpu_vs_cpu()
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not ember.cuda.is_available(), reason="needs CuPy and an NVIDIA GPU")
+def test_sequence_layers_on_cuda():
+    _gpu_vs_cpu()
