@@ -1,0 +1,34 @@
+"""Optimizers and learning-rate schedulers, as ``torch.optim``.
+
+Example:
+    >>> w = ember.zeros(2, requires_grad=True)
+    >>> opt = ember.optim.Adam([w], lr=1e-3)
+    >>> sched = ember.optim.lr_scheduler.StepLR(opt, step_size=10)
+"""
+
+from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .adamax import Adamax
+from .lbfgs import LBFGS
+from .nadam import NAdam
+from .optimizer import Optimizer
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = [
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "LBFGS",
+    "NAdam",
+    "Optimizer",
+    "RAdam",
+    "RMSprop",
+    "SGD",
+    "lr_scheduler",
+]

@@ -1,0 +1,116 @@
+"""Adadelta: the optimizer of PyTorch's MNIST example."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from ..autograd.grad_mode import enable_grad
+from .optimizer import (
+    Optimizer,
+    _check,
+    _grad_in,
+    _incr,
+    _params_with_grad,
+    _real,
+    _scalar,
+    _step_tensor,
+    _zeros_like,
+)
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler, 2012), as ``torch.optim.Adadelta``.
+
+    Keeps running means of squared gradients ``v`` and squared updates ``u``; the update is
+    ``delta = sqrt(u + eps) / sqrt(v + eps) * g`` and ``p -= lr * delta``.
+
+    Example:
+        >>> w = ember.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = ember.optim.Adadelta([w])
+        >>> (w * w).sum().backward(); opt.step(); w
+        tensor([ 0.9968, -1.9968], requires_grad=True)
+    """
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
+        *,
+        capturable: bool = False,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        _check(0.0 <= _scalar(lr), "learning rate", lr)
+        _check(0.0 <= rho <= 1.0, "rho value", rho)
+        _check(0.0 <= eps, "epsilon value", eps)
+        _check(0.0 <= weight_decay, "weight_decay value", weight_decay)
+        defaults = dict(
+            lr=lr,
+            rho=rho,
+            eps=eps,
+            weight_decay=weight_decay,
+            maximize=maximize,
+            capturable=capturable,
+            foreach=foreach,
+            differentiable=differentiable,
+        )
+        super().__init__(params, defaults)
+
+    def step(self, closure: Callable | None = None):
+        """Perform one optimization step (``closure`` re-evaluates the loss, optional)."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            args = (
+                _scalar(group["lr"]),
+                group["rho"],
+                group["eps"],
+                group["weight_decay"],
+                group["maximize"],
+            )
+            for p in _params_with_grad(group):
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _step_tensor()
+                    state["square_avg"] = _zeros_like(p)
+                    state["acc_delta"] = _zeros_like(p)
+                _incr(state["step"])
+                arrays = [
+                    p._data,
+                    p.grad._data,
+                    state["square_avg"]._data,
+                    state["acc_delta"]._data,
+                ]
+                self._apply(_adadelta, [_real(a) for a in arrays], 3, *args)
+                p._bump()
+        return loss
+
+
+def _adadelta(p, g, v, u, t0, t1, t2, lr, rho, eps, weight_decay, maximize):
+    g = _grad_in(g, p, weight_decay, maximize, t0)
+    v *= rho
+    np.multiply(g, g, out=t1)
+    t1 *= 1 - rho
+    v += t1
+    # delta = sqrt((u + eps) / (v + eps)) * g: one square root instead of PyTorch's two
+    # (equal to within a rounding step, and the square root is the costliest pass).
+    np.add(v, eps, out=t1)
+    np.add(u, eps, out=t2)
+    t2 /= t1
+    np.sqrt(t2, out=t2)
+    t2 *= g
+    u *= rho
+    np.multiply(t2, t2, out=t1)
+    t1 *= 1 - rho
+    u += t1
+    if lr != 1.0:
+        t2 *= lr
+    p -= t2
