@@ -77,8 +77,9 @@ def lazy_init() -> None:
         )
     if not is_available():
         raise RuntimeError(
-            "CUDA is not available: install CuPy (pip install 'ember[cuda]') on a machine with "
-            "an NVIDIA GPU and a working driver, or use device='cpu'"
+            "CUDA is not available: install CuPy (pip install 'ember[cuda]' for CUDA 12, "
+            "pip install cupy-cuda13x for CUDA 13) on a machine with an NVIDIA GPU and a "
+            "working driver, or use device='cpu'"
         )
     _initialized = True
 
