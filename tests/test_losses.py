@@ -336,4 +336,4 @@ def test_cross_entropy_is_fast_enough():
     start = time.perf_counter()
     for _ in range(3):
         EF.cross_entropy(x, t).backward()
-    assert (time.perf_counter() - start) / 3 < 0.5
+    assert (time.perf_counter() - start) / 3 < 2.0  # ~20 ms unloaded
