@@ -154,17 +154,11 @@ class RNNBase(Module):
             )
         w = self.weight_ih_l0
         if input.dtype != w.dtype:
+            name = "RNN" if self.mode.startswith("RNN") else self.mode
             raise ValueError(
-                f"{'RNN' if self.mode.startswith('RNN') else self.mode} input dtype "
-                f"(torch.{input.dtype.name if hasattr(input.dtype, 'name') else input.dtype}) "
-                f"does not match weight dtype (torch.{w.dtype.name}). Convert input: "
-                f"input.to(torch.{w.dtype.name}), or convert model: model.to("
-                f"torch.{input.dtype.name})"
+                f"{name} input dtype ({input.dtype}) does not match weight dtype ({w.dtype}). "
+                f"Convert input: input.to({w.dtype}), or convert model: model.to({input.dtype})"
             )
-
-    def _check_hidden(self, hx: Tensor, expected: tuple, which: str) -> None:
-        if tuple(hx.shape) != expected:
-            raise RuntimeError(f"Expected {which} size {expected}, got {list(hx.shape)}")
 
     def _run(self, x: Tensor, h0: Tensor, c0: Tensor | None, batch_sizes):
         """All layers and directions over the padded (T, B, F) input; returns (out, h_n, c_n)."""
@@ -185,19 +179,12 @@ class RNNBase(Module):
                     bias = b_ih
                 else:
                     bias, b_hh = b_ih + b_hh, None
-                T, B, F = x.shape
-                xw = E.matmul(x.reshape(T * B, F), w_ih.t()).reshape(T, B, -1)
+                # The input projection of all time steps: one matrix product.
+                steps, batch, n_in = x.shape
+                xw = E.matmul(x.reshape(steps * batch, n_in), w_ih.t()).reshape(steps, batch, -1)
+                c0k = None if c0 is None else c0[k]
                 res = _rnn.recurrence(
-                    self.mode,
-                    xw,
-                    bias,
-                    h0[k],
-                    None if c0 is None else c0[k],
-                    w_hh,
-                    w_hr,
-                    b_hh,
-                    bool(d),
-                    batch_sizes,
+                    self.mode, xw, bias, h0[k], c0k, w_hh, w_hr, b_hh, bool(d), batch_sizes
                 )
                 outs.append(res[0])
                 hs.append(res[1])
@@ -210,18 +197,47 @@ class RNNBase(Module):
                 x = F.dropout(x, self.dropout, True)
         return x, E.stack(hs, 0), (E.stack(cs, 0) if c0 is not None else None)
 
+    def _initial_state(self, hx, x: Tensor, unbatched: bool, sorted_indices):
+        """(h0, c0) as (layers * dirs, B, size) tensors: checked ``hx`` or zeros."""
+        is_lstm = self.mode == "LSTM"
+        n = self.num_layers * (2 if self.bidirectional else 1)
+        batch = x.shape[1]
+        sizes = [(n, batch, self.proj_size or self.hidden_size), (n, batch, self.hidden_size)]
+        if hx is None:
+            states = [E.zeros(s, dtype=x.dtype, device=x.device) for s in sizes]
+            return states[0], (states[1] if is_lstm else None)
+        states = list(hx) if is_lstm else [hx]
+        nd = 2 if unbatched else 3
+        if any(h.ndim != nd for h in states):
+            kind = "unbatched 2-D" if unbatched else "batched 3-D"
+            got = ", ".join(f"{h.ndim}-D" for h in states)
+            what = (
+                f"hx and cx should also be {nd}-D but got ({got}) tensors"
+                if is_lstm
+                else (f"hx should also be {nd}-D but got {got} tensor")
+            )
+            raise RuntimeError(f"For {kind} input, {what}")
+        if unbatched:
+            states = [h.unsqueeze(1) for h in states]
+        elif sorted_indices is not None:
+            states = [h[:, sorted_indices] for h in states]
+        for i, h in enumerate(states):
+            if tuple(h.shape) != sizes[i]:
+                which = f"hidden[{i}]" if is_lstm else "hidden"
+                shown = sizes[i][::2] if unbatched else sizes[i]
+                got = [h.shape[0], h.shape[2]] if unbatched else list(h.shape)
+                raise RuntimeError(f"Expected {which} size {shown}, got {got}")
+        return states[0], (states[1] if is_lstm else None)
+
     def forward(self, input, hx=None):
         """Run the layers over ``input``; see RNN, LSTM and GRU for shapes."""
-        is_lstm = self.mode == "LSTM"
-        dirs = 2 if self.bidirectional else 1
-        out_size = self.proj_size or self.hidden_size
         packed = isinstance(input, PackedSequence)
         if packed:
             data, batch_sizes, sorted_indices, unsorted_indices = input
-            bs = _lengths_array(batch_sizes)
             self._check_input(data)
-            x, _ = _unpack_rows(input)
-            batch, unbatched = int(bs[0]), False
+            bs = _lengths_array(batch_sizes)
+            x, _ = _unpack_rows(input)  # padded (T, B, F), batch in sorted order
+            unbatched = False
         else:
             if input.ndim not in (2, 3):
                 raise ValueError(
@@ -229,50 +245,13 @@ class RNNBase(Module):
                     f"got {input.ndim}D instead"
                 )
             self._check_input(input)
-            unbatched = input.ndim == 2
-            x = (
-                input.unsqueeze(1)
-                if unbatched
-                else (input.transpose(0, 1) if self.batch_first else input)
-            )
             bs, sorted_indices, unsorted_indices = None, None, None
-            batch = x.shape[1]
-        hx_list = list(hx) if is_lstm and hx is not None else ([hx] if hx is not None else None)
-        if hx_list is not None:
-            nd = 2 if unbatched else 3
-            if any(h.ndim != nd for h in hx_list):
-                kind = "unbatched 2-D" if unbatched else "batched 3-D"
-                names = "hx and cx" if is_lstm else "hx"
-                got = ", ".join(f"{h.ndim}-D" for h in hx_list)
-                tail = f"({got}) tensors" if is_lstm else f"{got} tensor"
-                raise RuntimeError(
-                    f"For {kind} input, {names} should also be {nd}-D but got {tail}"
-                )
+            unbatched = input.ndim == 2
             if unbatched:
-                hx_list = [h.unsqueeze(1) for h in hx_list]
-            elif sorted_indices is not None:
-                hx_list = [h[:, sorted_indices] for h in hx_list]
-            sizes = [
-                (self.num_layers * dirs, batch, out_size),
-                (self.num_layers * dirs, batch, self.hidden_size),
-            ]
-            for i, h in enumerate(hx_list):
-                which = f"hidden[{i}]" if is_lstm else "hidden"
-                exp = sizes[i]
-                if tuple(h.shape) != exp:
-                    shown = exp[::2] if unbatched else exp
-                    got = [h.shape[0], h.shape[2]] if unbatched else list(h.shape)
-                    raise RuntimeError(f"Expected {which} size {shown}, got {got}")
-            h0 = hx_list[0]
-            c0 = hx_list[1] if is_lstm else None
-        else:
-            n = self.num_layers * dirs
-            h0 = E.zeros((n, batch, out_size), dtype=x.dtype, device=x.device)
-            c0 = (
-                E.zeros((n, batch, self.hidden_size), dtype=x.dtype, device=x.device)
-                if is_lstm
-                else None
-            )
+                x = input.unsqueeze(1)
+            else:
+                x = input.transpose(0, 1) if self.batch_first else input
+        h0, c0 = self._initial_state(hx, x, unbatched, sorted_indices)
         out, h_n, c_n = self._run(x, h0, c0, None if bs is None else bs.tolist())
         if packed:
             rows = E.tensor(_rows_of(bs), device=out.device)
@@ -287,7 +266,7 @@ class RNNBase(Module):
             c_n = c_n.squeeze(1) if c_n is not None else None
         else:
             output = out.transpose(0, 1) if self.batch_first else out
-        return (output, (h_n, c_n)) if is_lstm else (output, h_n)
+        return (output, (h_n, c_n)) if self.mode == "LSTM" else (output, h_n)
 
 
 def _rows_of(batch_sizes):

@@ -72,12 +72,15 @@ class PackedSequence(_PackedSequenceBase):
         return self.to("cpu")
 
     def double(self) -> PackedSequence:
+        """A copy with float64 ``data``."""
         return self._with_data(self.data.double())
 
     def float(self) -> PackedSequence:
+        """A copy with float32 ``data``."""
         return self._with_data(self.data.float())
 
     def half(self) -> PackedSequence:
+        """A copy with float16 ``data``."""
         return self._with_data(self.data.half())
 
     @property
@@ -86,6 +89,7 @@ class PackedSequence(_PackedSequenceBase):
         return self.data.is_cuda
 
     def is_pinned(self) -> bool:
+        """Whether ``data`` is in pinned host memory."""
         return self.data.is_pinned()
 
 
