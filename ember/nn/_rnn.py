@@ -431,6 +431,12 @@ def recurrence(mode, xw, b_x, h0, c0, w_hh, w_hr=None, b_hh=None, reverse=False,
     """Run one direction of one layer over ``xw + b_x`` (T, B, G).
 
     Returns (output, h_n, c_n) for LSTM and (output, h_n) otherwise.
+
+    Example:
+        >>> xw, h0 = ember.randn(5, 2, 12), ember.zeros(2, 4)
+        >>> out, h = recurrence("GRU", xw, None, h0, None, ember.randn(12, 4))
+        >>> out.shape, h.shape
+        (ember.Size([5, 2, 4]), ember.Size([2, 4]))
     """
     if mode not in MODES:
         raise ValueError(f"Unknown recurrent mode {mode!r}")

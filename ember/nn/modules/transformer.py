@@ -587,8 +587,8 @@ class Transformer(Module):
 
         Example:
             >>> ember.nn.Transformer.generate_square_subsequent_mask(3)
-            tensor([[0., -inf, -inf],
-                    [0., 0., -inf],
-                    [0., 0., 0.]])
+            tensor([[  0., -inf, -inf],
+                    [  0.,   0., -inf],
+                    [  0.,   0.,   0.]])
         """
         return E.full((sz, sz), float("-inf"), dtype=dtype, device=device).triu(1)
