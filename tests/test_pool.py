@@ -186,6 +186,15 @@ def test_max_pool_ties_pick_the_first_like_torch(args):
     assert_close(xe.grad, xt.grad)
 
 
+def test_max_pool_routes_an_infinite_gradient_only_to_the_winner():
+    a = _distinct((1, 1, 4, 4))
+    xe, xt = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    gy = np.array([[[[np.inf, 1.0], [np.nan, -np.inf]]]])
+    P.max_pool2d(xe, 2).backward(ember.tensor(gy))
+    TF.max_pool2d(xt, 2).backward(torch.tensor(gy))
+    assert_close(xe.grad, xt.grad)
+
+
 def test_max_unpool_roundtrip_and_grad():
     a = _distinct((2, 3, 7, 8))
     ot, it = TF.max_pool2d(torch.tensor(a), 2, return_indices=True)
