@@ -34,3 +34,16 @@ _plug(
     "TransformerEncoderLayer TransformerDecoder TransformerDecoderLayer",
 )
 del _plug
+
+
+def __getattr__(name: str):
+    # nn.parallel pulls in ember.distributed, so it loads on first use.
+    import importlib
+
+    if name == "parallel":
+        return importlib.import_module(".parallel", __name__)
+    if name in ("DataParallel", "DistributedDataParallel"):
+        mod = importlib.import_module(".parallel", __name__)
+        if hasattr(mod, name):
+            return getattr(mod, name)
+    raise AttributeError(f"module 'ember.nn' has no attribute '{name}'")

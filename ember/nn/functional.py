@@ -632,6 +632,26 @@ def gumbel_softmax(
     return y_hard - y.detach() + y
 
 
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Interleave the channels of ``groups`` groups (ShuffleNet's channel shuffle).
+
+    Example:
+        >>> F.channel_shuffle(ember.arange(4.0).reshape(1, 4, 1, 1), 2).flatten()
+        tensor([0., 2., 1., 3.])
+    """
+    n, c = input.shape[0], input.shape[1]
+    rest = tuple(input.shape[2:])
+    if c % groups:
+        raise RuntimeError(
+            f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups."
+        )
+    x = input.reshape(n, groups, c // groups, *rest).transpose(1, 2)
+    return x.reshape(n, c, *rest)
+
+
+native_channel_shuffle = channel_shuffle
+
+
 # --------------------------------------------------------------------------------------------
 # normalisation
 

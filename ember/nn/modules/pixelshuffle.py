@@ -60,15 +60,7 @@ class ChannelShuffle(Module):
         self.groups = groups
 
     def forward(self, input: Tensor) -> Tensor:
-        n, c = input.shape[0], input.shape[1]
-        rest = tuple(input.shape[2:])
-        if c % self.groups:
-            raise RuntimeError(
-                f"Number of channels must be divisible by groups. Got {c} "
-                f"channels and {self.groups} groups."
-            )
-        x = input.reshape(n, self.groups, c // self.groups, *rest).transpose(1, 2)
-        return x.reshape(n, c, *rest)
+        return F.channel_shuffle(input, self.groups)
 
     def extra_repr(self) -> str:
         return f"groups={self.groups}"

@@ -1,4 +1,9 @@
-"""``nn.utils``: gradient clipping and parameter/vector conversion (``rnn`` is its own module)."""
+"""``nn.utils``: gradient clipping, parameter/vector conversion and the ``rnn`` helpers."""
 
-from .clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_  # noqa: F401
-from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
+from .clip_grad import *  # noqa: F401,F403
+from .convert_parameters import *  # noqa: F401,F403
+
+try:  # PackedSequence and friends live in their own module, written separately
+    from . import rnn  # noqa: F401
+except ImportError:
+    pass
