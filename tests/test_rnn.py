@@ -183,6 +183,25 @@ def test_double_backward_matches_torch(cls, kw):
         assert_close(e, t, rtol=1e-7, atol=1e-9)
 
 
+@pytest.mark.parametrize("cls", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_cell_double_backward_matches_torch(cls):
+    tm = getattr(tnn, cls)(IN, HID).double()
+    em = getattr(nn, cls)(IN, HID).double()
+    em.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    x, h = _rand(B, IN, dtype=np.float64), _rand(B, HID, dtype=np.float64)
+    grads = []
+    for lib, m in ((ember, em), (torch, tm)):
+        hx = (lib.tensor(h), lib.tensor(h)) if cls == "LSTMCell" else lib.tensor(h)
+        out = m(lib.tensor(x), hx)
+        out = out[0] * out[1] if cls == "LSTMCell" else out
+        params = list(m.parameters())
+        g = lib.autograd.grad((out * out).sum(), params, create_graph=True)
+        sum((gi * gi).sum() for gi in g).backward()
+        grads.append([p.grad for p in params])
+    for e, t in zip(*grads):
+        assert_close(e, t, rtol=1e-7, atol=1e-9)
+
+
 def _gradcheck(fn, inputs):
     if importlib.util.find_spec("ember.autograd.gradcheck") is not None:
         from ember.autograd.gradcheck import gradcheck
