@@ -240,12 +240,15 @@ class ModuleDict(Module):
         return v
 
     def keys(self):
+        """The module names."""
         return self._modules.keys()
 
     def items(self):
+        """(name, module) pairs."""
         return self._modules.items()
 
     def values(self):
+        """The modules."""
         return self._modules.values()
 
     def update(self, modules) -> None:
@@ -362,23 +365,29 @@ class ParameterDict(Module):
         return key in self._keys
 
     def keys(self):
+        """The parameter names."""
         return self._keys.keys()
 
     def items(self):
+        """(name, parameter) pairs."""
         return ((k, self[k]) for k in self._keys)
 
     def values(self):
+        """The parameters."""
         return (self[k] for k in self._keys)
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The parameter at ``key``, or ``default``."""
         return self[key] if key in self else default
 
     def pop(self, key: str) -> Any:
+        """Remove and return the parameter at ``key``."""
         v = self[key]
         del self[key]
         return v
 
     def clear(self) -> None:
+        """Remove every parameter."""
         for k in list(self._keys):
             del self[k]
 

@@ -39,6 +39,7 @@ class RemovableHandle:
         self._dicts = dicts
 
     def remove(self) -> None:
+        """Unregister the hook (a no-op when already removed)."""
         for d in self._dicts:
             d.pop(self.id, None)
 
@@ -656,6 +657,7 @@ class Module:
         return self._float_apply(D.bfloat16)
 
     def share_memory(self) -> Module:
+        """A no-op kept for API compatibility (NumPy memory is already shareable by fork)."""
         return self
 
     # -- hooks ---------------------------------------------------------------------------------
