@@ -552,3 +552,33 @@ def test_optimizers_on_fake_cuda():
             _assert_params(ep, tp)
             sd = eopt.state_dict()
             eopt.load_state_dict(sd)
+
+
+def test_lbfgs_on_fake_cuda():
+    from fake_cupy import installed
+
+    x0 = np.linspace(-1.0, 1.5, 6)
+    tx = torch.tensor(x0.copy(), requires_grad=True)
+    topt = torch.optim.LBFGS([tx], line_search_fn="strong_wolfe", max_iter=5)
+    topt.step(_closure(tx, torch.tensor, _logistic))
+    with installed():
+        ex = ember.tensor(x0.copy()).to("cuda").requires_grad_()
+        eopt = eoptim.LBFGS([ex], line_search_fn="strong_wolfe", max_iter=5)
+        eopt.step(_closure(ex, lambda a: ember.tensor(a).to("cuda"), _logistic))
+        assert ex.device.type == "cuda"
+        np.testing.assert_allclose(to_np(ex), to_np(tx), rtol=1e-8, atol=1e-10)
+
+
+def test_step_counter_as_python_number_is_accepted():
+    # PyTorch < 1.12 checkpoints stored "step" as an int.
+    w = ember.zeros(2, requires_grad=True)
+    opt = eoptim.Adam([w], lr=0.1)
+    opt.load_state_dict(
+        {
+            "state": {0: {"step": 3, "exp_avg": ember.zeros(2), "exp_avg_sq": ember.zeros(2)}},
+            "param_groups": opt.state_dict()["param_groups"],
+        }
+    )
+    w.grad = ember.ones(2)
+    opt.step()
+    assert float(opt.state[w]["step"]) == 4

@@ -95,7 +95,7 @@ class Adagrad(Optimizer):
             lr = _scalar(group["lr"])
             for p in _params_with_grad(group):
                 state = self._init_state(p, group)
-                step = _incr(state["step"])
+                step = _incr(state)
                 clr = lr / (1 + (step - 1) * group["lr_decay"])
                 arrays = [p._data, p.grad._data, state["sum"]._data]
                 self._apply(

@@ -93,7 +93,7 @@ class Adam(Optimizer):
                     state["exp_avg_sq"] = _zeros_like(p)
                     if amsgrad:
                         state["max_exp_avg_sq"] = _zeros_like(p)
-                step = _incr(state["step"])
+                step = _incr(state)
                 arrays = [p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data]
                 if amsgrad:
                     arrays.append(state["max_exp_avg_sq"]._data)

@@ -78,7 +78,7 @@ class Adamax(Optimizer):
                     state["step"] = _step_tensor()
                     state["exp_avg"] = _zeros_like(p)
                     state["exp_inf"] = _zeros_like(p)
-                step = _incr(state["step"])
+                step = _incr(state)
                 arrays = [p._data, p.grad._data, state["exp_avg"]._data, state["exp_inf"]._data]
                 self._apply(
                     _adamax,

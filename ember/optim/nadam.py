@@ -87,7 +87,7 @@ class NAdam(Optimizer):
                     state["mu_product"] = _make(np.ones((), np.float32))
                     state["exp_avg"] = _zeros_like(p)
                     state["exp_avg_sq"] = _zeros_like(p)
-                step = _incr(state["step"])
+                step = _incr(state)
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
                 # The product is kept as a float32 scalar (PyTorch's rounding); see _incr.

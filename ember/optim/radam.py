@@ -81,7 +81,7 @@ class RAdam(Optimizer):
                     state["step"] = _step_tensor()
                     state["exp_avg"] = _zeros_like(p)
                     state["exp_avg_sq"] = _zeros_like(p)
-                step = _incr(state["step"])
+                step = _incr(state)
                 bc1, bc2 = 1 - beta1**step, 1 - beta2**step
                 rho_inf = 2 / (1 - beta2) - 1
                 rho_t = rho_inf - 2 * step * beta2**step / bc2

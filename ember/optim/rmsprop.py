@@ -84,7 +84,7 @@ class RMSprop(Optimizer):
                         state["momentum_buffer"] = _zeros_like(p)
                     if centered:
                         state["grad_avg"] = _zeros_like(p)
-                _incr(state["step"])
+                _incr(state)
                 arrays = [p._data, p.grad._data, state["square_avg"]._data]
                 arrays.append(state["grad_avg"]._data if centered else arrays[2])
                 arrays.append(state["momentum_buffer"]._data if mom > 0 else arrays[2])

@@ -96,7 +96,7 @@ def _sgd_momentum(
 ):
     d = _grad_in(g, p, weight_decay, maximize, t0)
     if first:
-        np.copyto(buf, d)
+        buf[...] = d
     else:
         buf *= momentum
         if dampening != 0:
