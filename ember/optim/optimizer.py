@@ -379,8 +379,8 @@ class Optimizer:
         memory; run slice by slice (256 KiB per array), the slices stay in the CPU cache between
         passes (Adadelta on the MNIST net's 1.2M parameters: 30% less time than whole-array
         passes, half that of NumPy code with a fresh temporary per operation), and the scratch
-        is allocated once per optimizer instead of once per step. CuPy runs each pass as one kernel over the whole
-        array, with scratch from its memory pool.
+        is allocated once per optimizer instead of once per step. CuPy runs each pass as one
+        kernel over the whole array, with scratch from its memory pool.
         """
         a0 = arrays[0]
         if type(a0) is np.ndarray and all(a.flags.c_contiguous for a in arrays):
