@@ -204,6 +204,8 @@ def mem_get_info(idx: int) -> tuple:
 
 def pin(array: np.ndarray) -> np.ndarray:
     """A copy of host ``array`` in page-locked memory (fast, asynchronous host-to-GPU copies)."""
+    if _bad_fork:
+        lazy_init()  # raises: pinning calls into CUDA
     out = cupyx.empty_pinned(array.shape, array.dtype)
     out[...] = array
     return out

@@ -51,15 +51,10 @@ def rank_env() -> dict:
     }
 
 
-def _abort(code: int) -> None:
-    sys.stdout.flush()
-    sys.stderr.flush()
-    try:
-        from mpi4py import MPI
+def _abort(code: int, message: str = "") -> None:
+    from .distributed_c10d import abort_job
 
-        MPI.COMM_WORLD.Abort(code)
-    finally:
-        os._exit(code)
+    abort_job(code, message)
 
 
 def main(argv: list) -> None:
@@ -79,16 +74,13 @@ def main(argv: list) -> None:
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         if code:
-            if not isinstance(e.code, int):
-                print(e.code, file=sys.stderr)
-            _abort(code)
+            _abort(code, "" if isinstance(e.code, int) else f"{e.code}\n")
         raise
     except BaseException:
-        traceback.print_exc()
-        print(
-            f"ember.distributed: rank {os.environ['RANK']} failed; ending the job", file=sys.stderr
+        rank = os.environ["RANK"]
+        _abort(
+            1, f"{traceback.format_exc()}ember.distributed: rank {rank} failed; ending the job\n"
         )
-        _abort(1)
 
 
 if __name__ == "__main__":

@@ -248,12 +248,26 @@ def init_process_group(
 
 
 def _abort_on_uncaught(exc_type, exc, tb):
-    # Print the traceback, then take the whole job down: the other ranks would otherwise wait
-    # for this one until their timeout.
-    (_prev_excepthook or sys.__excepthook__)(exc_type, exc, tb)
-    sys.stderr.flush()
+    # The other ranks would otherwise wait for this one until their timeout.
+    import traceback
+
+    if _prev_excepthook not in (None, sys.__excepthook__):
+        _prev_excepthook(exc_type, exc, tb)
+        abort_job(1, "")
+    abort_job(1, "".join(traceback.format_exception(exc_type, exc, tb)))
+
+
+def abort_job(code: int, message: str) -> None:
+    """Print ``message`` and end every rank of the MPI job (mpiexec returns ``code``)."""
     sys.stdout.flush()
-    _mpi().COMM_WORLD.Abort(1)
+    if message:
+        sys.stderr.write(message)  # one write: mpiexec forwards it whole
+    sys.stderr.flush()
+    time.sleep(0.5)  # let mpiexec forward the output before it tears the job down
+    try:
+        _mpi().COMM_WORLD.Abort(code)
+    finally:
+        os._exit(code)
 
 
 def destroy_process_group(group=None) -> None:
