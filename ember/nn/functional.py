@@ -1301,6 +1301,154 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 
 # --------------------------------------------------------------------------------------------
+# spatial transformers
+
+
+def _align_default(align_corners):
+    if align_corners is None:
+        warnings.warn(
+            "Default grid_sample and affine_grid behavior has changed to "
+            "align_corners=False since 1.3.0. Please specify align_corners=True if the "
+            "old behavior is desired. See the documentation of grid_sample for "
+            "details.",
+            stacklevel=3,
+        )
+        return False
+    return align_corners
+
+
+def _base_coords(n: int, align_corners: bool, like: Tensor) -> Tensor:
+    from ..ops.creation import arange
+
+    if n <= 1:
+        return like.new_zeros((max(n, 0),))
+    steps = arange(n, dtype=like.dtype, device=like.device)
+    if align_corners:
+        return steps * (2.0 / (n - 1)) - 1.0
+    return (steps * 2.0 + 1.0) / n - 1.0
+
+
+def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tensor:
+    """Sampling grid (N, H, W, 2) of the affine maps ``theta`` (N, 2, 3) over an image of ``size``.
+
+    Example:
+        >>> theta = ember.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
+        >>> F.affine_grid(theta, (1, 1, 2, 3), align_corners=False).shape
+        ember.Size([1, 2, 3, 2])
+    """
+    from ..ops.shape import stack
+
+    align_corners = _align_default(align_corners)
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    if len(size) != 4:
+        raise NotImplementedError(
+            "affine_grid only supports 4D sizes, for 2D affine "
+            f"transformations. Got size {list(size)}."
+        )
+    n, _, h, w = size
+    if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3):
+        raise ValueError(
+            f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+            f"{list(size)}. Got {list(theta.shape)}."
+        )
+    xs = _base_coords(w, align_corners, theta).reshape(1, w).expand(h, w)
+    ys = _base_coords(h, align_corners, theta).reshape(h, 1).expand(h, w)
+    base = stack([xs, ys, xs.new_ones((h, w))], -1).reshape(1, h * w, 3)
+    return base.matmul(theta.transpose(1, 2)).reshape(n, h, w, 2)
+
+
+def _reflect(coord: Tensor, lo2: float, hi2: float) -> Tensor:
+    """Reflect coordinates (in half-pixel units ``lo2``/``hi2``) into [lo2/2, hi2/2]."""
+    if lo2 == hi2:
+        return coord * 0
+    lo, span = lo2 / 2, (hi2 - lo2) / 2
+    x = (coord - lo).abs()
+    flips = (x / span).floor()
+    extra = x - flips * span
+    even = flips.remainder(2) == 0
+    return _where(even, extra + lo, span - extra + lo)
+
+
+def grid_sample(
+    input: Tensor,
+    grid: Tensor,
+    mode: str = "bilinear",
+    padding_mode: str = "zeros",
+    align_corners: bool | None = None,
+) -> Tensor:
+    """Sample ``input`` (N, C, H, W) at the normalised (x, y) locations of ``grid`` (N, Ho, Wo, 2).
+
+    Modes 'bilinear' and 'nearest'; padding 'zeros', 'border' or 'reflection'. Differentiable in
+    both input and grid.
+
+    Example:
+        >>> img = ember.arange(4.0).reshape(1, 1, 2, 2)
+        >>> F.grid_sample(img, ember.zeros(1, 1, 1, 2), align_corners=True)
+        tensor([[[[1.5000]]]])
+    """
+    align_corners = _align_default(align_corners)
+    if mode not in ("bilinear", "nearest"):
+        raise ValueError(
+            f"nn.functional.grid_sample(): expected mode to be 'bilinear' or "
+            f"'nearest', but got: '{mode}'"
+        )
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(
+            f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+            f"'border', or 'reflection', but got: '{padding_mode}'"
+        )
+    if input.ndim != 4:
+        raise NotImplementedError("ember's grid_sample supports 4-D input (N, C, H, W) only")
+    if grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
+        raise RuntimeError(
+            f"grid_sampler(): expected grid to have size 2 in last dimension and "
+            f"batch {input.shape[0]}, but got grid with sizes {list(grid.shape)}"
+        )
+    n, c, h, w = input.shape
+    ho, wo = grid.shape[1], grid.shape[2]
+
+    def unnormalize(coord, size):
+        if align_corners:
+            pix = (coord + 1) * ((size - 1) / 2)
+        else:
+            pix = ((coord + 1) * size - 1) / 2
+        if padding_mode == "border":
+            pix = pix.clamp(0, size - 1)
+        elif padding_mode == "reflection":
+            pix = (
+                _reflect(pix, 0, 2 * (size - 1))
+                if align_corners
+                else _reflect(pix, -1, 2 * size - 1).clamp(0, size - 1)
+            )
+        return pix
+
+    ix = unnormalize(grid[..., 0], w).reshape(n, 1, ho * wo)
+    iy = unnormalize(grid[..., 1], h).reshape(n, 1, ho * wo)
+    flat = input.reshape(n, c, h * w)
+
+    def tap(xi, yi):
+        inside = (xi >= 0) & (xi <= w - 1) & (yi >= 0) & (yi <= h - 1)
+        idx = (yi.clamp(0, h - 1) * w + xi.clamp(0, w - 1)).long()
+        vals = flat.gather(2, idx.expand(n, c, ho * wo))
+        return vals * inside.to(input.dtype)
+
+    if mode == "nearest":
+        out = tap(ix.round(), iy.round())
+    else:
+        x0, y0 = ix.floor(), iy.floor()
+        wx1, wy1 = ix - x0, iy - y0
+        wx0, wy0 = 1 - wx1, 1 - wy1
+        out = (
+            tap(x0, y0) * (wx0 * wy0)
+            + tap(x0 + 1, y0) * (wx1 * wy0)
+            + tap(x0, y0 + 1) * (wx0 * wy1)
+            + tap(x0 + 1, y0 + 1) * (wx1 * wy1)
+        )
+    return out.reshape(n, c, ho, wo)
+
+
+# --------------------------------------------------------------------------------------------
 # losses
 
 
