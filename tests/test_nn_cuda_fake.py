@@ -74,6 +74,12 @@ LOSSES = [
     ("huber", lambda x, t, p: F.huber_loss(x, p)),
     ("kl_div", lambda x, t, p: F.kl_div(F.log_softmax(x, 1), p, reduction="batchmean")),
     ("multi_margin", lambda x, t, p: F.multi_margin_loss(x, t)),
+    (
+        "grid_sample",
+        lambda x, t, p: F.grid_sample(
+            x.reshape(1, 1, 6, 5), p[:, :4].reshape(1, 3, 4, 2) * 2 - 1, align_corners=False
+        ).sum(),
+    ),
     ("one_hot", lambda x, t, p: (F.one_hot(t, 5) * x).sum()),
     ("dropout", lambda x, t, p: F.dropout(x, 0.3).sum() * 0 + F.alpha_dropout(x, 0.0).sum()),
 ]
