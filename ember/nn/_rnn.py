@@ -183,7 +183,7 @@ def _lstm_bwd(sv, h0, c0, out, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, packe
     # d(activation)/d(pre-activation) for every gate, all steps at once: y(1-y) or 1-y^2.
     D = Y * (alpha - Y)
     D[..., 2 * H : 3 * H] += 1
-    OD = Y[..., 3 * H :] * (1 - TC * TC)  # d c_t / d h_t through tanh(c_t), times o_t
+    OD = Y[..., 3 * H :] * (1 - TC * TC)  # d h_t / d c_t = o_t * tanh'(c_t)
     dG = (xp.zeros if packed else xp.empty)((T, B, G), Y.dtype)
     DH = xp.zeros(dout.shape, dout.dtype) if w_hr is not None else None
     dh = dhn.copy()
