@@ -21,6 +21,7 @@ Use it with :func:`installed` (a context manager) or the ``fake_cuda`` fixture o
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import numbers
 import time
 import types
@@ -530,6 +531,56 @@ def _set_allocator(fn=None) -> None:
     cuda._allocator = fn or _pool.malloc
 
 
+class _NcclCommunicator:
+    """NCCL for a world of one rank: every collective copies its input to its output."""
+
+    def __init__(self, ndev: int, comm_id, rank: int):
+        if ndev != 1:
+            raise RuntimeError("the fake NCCL serves a single rank")
+
+    @staticmethod
+    def _copy(src: int, dst: int, count: int, dtype: int) -> None:
+        if src != dst:
+            ctypes.memmove(dst, src, count * _NCCL_SIZES[dtype])
+
+    def allReduce(self, sendbuf, recvbuf, count, datatype, op, stream):  # noqa: N802
+        self._copy(sendbuf, recvbuf, count, datatype)
+
+    def bcast(self, buff, count, datatype, root, stream):
+        pass
+
+    def allGather(self, sendbuf, recvbuf, count, datatype, stream):  # noqa: N802
+        self._copy(sendbuf, recvbuf, count, datatype)
+
+    def reduceScatter(self, sendbuf, recvbuf, recvcount, datatype, op, stream):  # noqa: N802
+        self._copy(sendbuf, recvbuf, recvcount, datatype)
+
+
+_NCCL_TYPES = [
+    "INT8",
+    "UINT8",
+    "INT32",
+    "UINT32",
+    "INT64",
+    "UINT64",
+    "FLOAT16",
+    "FLOAT32",
+    "FLOAT64",
+    "BFLOAT16",
+]
+_NCCL_SIZES = [1, 1, 4, 4, 8, 8, 2, 4, 8, 2]
+nccl = types.SimpleNamespace(
+    NcclCommunicator=_NcclCommunicator,
+    get_unique_id=lambda: (0,) * 128,
+    NCCL_SUM=0,
+    NCCL_PROD=1,
+    NCCL_MAX=2,
+    NCCL_MIN=3,
+    NCCL_AVG=4,
+    **{f"NCCL_{n}": i for i, n in enumerate(_NCCL_TYPES)},
+)
+
+
 cuda = types.SimpleNamespace(
     Device=Device,
     Stream=Stream,
@@ -544,6 +595,8 @@ cuda = types.SimpleNamespace(
     set_allocator=_set_allocator,
     get_allocator=lambda: cuda._allocator,
     _allocator=_pool.malloc,
+    nccl=nccl,
+    nccl_enabled=True,
 )
 
 

@@ -200,3 +200,64 @@ def test_device_queries_on_gpu():
     with ember.cuda.device(n - 1):
         assert ember.zeros(1, device="cuda").device.index == n - 1
     assert _outputs((ember.ones(1, device="cuda"),))[0].is_cuda
+
+
+GPU_DIST = """
+backend = sys.argv[1]
+dist.init_process_group(backend, timeout=60)
+r, n = dist.get_rank(), dist.get_world_size()
+t = ember.full((5,), float(r + 1), device="cuda")
+dist.all_reduce(t)
+assert t.is_cuda
+check(t, np.full(5, n * (n + 1) / 2), backend + " all_reduce")
+t = ember.full((3,), float(r + 1), device="cuda")
+dist.all_reduce(t, op=ReduceOp.AVG)
+check(t, np.full(3, (n + 1) / 2), backend + " all_reduce AVG")
+b = ember.arange(4.0, device="cuda") * (r + 1)
+dist.broadcast(b, src=0)
+check(b, np.arange(4.0), backend + " broadcast")
+out = ember.zeros(2 * n, device="cuda")
+dist.all_gather_into_tensor(out, ember.full((2,), float(r), device="cuda"))
+check(out, np.repeat(np.arange(n, dtype=float), 2), backend + " all_gather_into_tensor")
+rs = ember.zeros(2, device="cuda")
+dist.reduce_scatter_tensor(rs, ember.arange(2.0 * n, device="cuda"))
+check(rs, n * np.arange(2.0 * r, 2.0 * r + 2), backend + " reduce_scatter_tensor")
+
+import ember.nn as nn
+from ember.nn.parallel import DistributedDataParallel as DDP
+ember.manual_seed(r)
+model = DDP(nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 2)).cuda())
+ember.manual_seed(0)
+X, Y = ember.randn(4 * n, 6).cuda(), ember.randn(4 * n, 2).cuda()
+ref = nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 2)).cuda()
+ref.load_state_dict({k[len("module."):]: v for k, v in model.state_dict().items()})
+for step in range(3):
+    model.zero_grad()
+    ((model(X[4 * r:4 * r + 4]) - Y[4 * r:4 * r + 4]) ** 2).mean().backward()
+    ref.zero_grad()
+    ((ref(X) - Y) ** 2).mean().backward()
+    with ember.no_grad():
+        for p, q in zip(model.parameters(), ref.parameters()):
+            assert p.grad.is_cuda
+            p -= 0.1 * p.grad
+            q -= 0.1 * q.grad
+for p, q in zip(model.parameters(), ref.parameters()):
+    check(p, q.detach().cpu().numpy(), backend + " DDP on the GPU")
+print("rank", r, "ok")
+dist.destroy_process_group()
+"""
+
+
+@pytest.mark.parametrize("backend,nproc", [("mpi", 2), ("nccl", 1)])
+def test_distributed_on_gpu(tmp_path, backend, nproc):
+    from test_distributed import _mpi_ready, _ok, launch
+
+    if _mpi_ready() is not None:
+        pytest.skip(_mpi_ready())
+    if backend == "nccl" and not ember.distributed.is_nccl_available():
+        pytest.skip("CuPy has no NCCL here")
+    proc, _ = launch(
+        tmp_path, GPU_DIST.replace("sys.argv[1]", repr(backend)), nproc=nproc, timeout=180
+    )
+    _ok(proc)
+    assert proc.stdout.count("ok") == nproc

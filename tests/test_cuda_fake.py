@@ -680,3 +680,47 @@ def test_dataloader_pins_batches(fake_cuda):
     batches = list(data.DataLoader(ds, batch_size=4, pin_memory=True))
     assert all(x.is_pinned() and y.is_pinned() for x, y in batches)
     assert ember.cat([y for _, y in batches]).tolist() == list(range(6))
+
+
+NCCL_WORKER = """
+from fake_cupy import installed
+
+with installed():
+    assert dist.is_nccl_available()
+    dist.init_process_group("nccl", timeout=30)
+    t = ember.arange(6.0, device="cuda").view(2, 3).t()  # not contiguous: staged and copied back
+    dist.all_reduce(t)
+    check(t, np.arange(6.0).reshape(2, 3).T, "nccl all_reduce")
+    b = ember.ones(4, dtype=ember.float16, device="cuda")
+    w = dist.broadcast(b, src=0, async_op=True)
+    assert w.wait() and b.is_cuda
+    out = ember.zeros(3, dtype=ember.int64, device="cuda")
+    dist.all_gather_into_tensor(out, ember.tensor([1, 2, 3], device="cuda"))
+    check(out, [1, 2, 3], "nccl all_gather_into_tensor")
+    rs = ember.zeros(2, device="cuda")
+    dist.reduce_scatter_tensor(rs, ember.tensor([5.0, 6.0], device="cuda"), op=ReduceOp.MAX)
+    check(rs, [5.0, 6.0], "nccl reduce_scatter_tensor")
+    flags = ember.tensor([True, False], device="cuda")
+    dist.all_reduce(flags)
+    check(flags, [True, False], "nccl bool all_reduce")
+    try:
+        dist.all_reduce(ember.ones(2, device="cuda"), op=ReduceOp.BAND)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("BAND on floats did not raise")
+    dist.all_reduce(ember.ones(1))  # CPU tensors still go through MPI
+    dist.destroy_process_group()
+print("rank", dist.get_rank() if dist.is_initialized() else 0, "ok")
+"""
+
+
+def test_nccl_plumbing_on_one_rank(tmp_path):
+    """The NCCL path's staging, dtype and op mapping, on the fake's one-rank NCCL."""
+    from test_distributed import _mpi_ready, _ok, launch
+
+    if _mpi_ready() is not None:
+        pytest.skip(_mpi_ready())
+    proc, _ = launch(tmp_path, NCCL_WORKER, nproc=1)
+    _ok(proc)
+    assert "ok" in proc.stdout

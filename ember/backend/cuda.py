@@ -247,8 +247,10 @@ def nccl():
     """CuPy's NCCL bindings when CuPy was built with NCCL and a GPU is present, else None."""
     if not is_available() or not getattr(xp.cuda, "nccl_enabled", False):
         return None
-    try:
-        from cupy.cuda import nccl as mod
-    except Exception:  # CuPy without its NCCL library
-        return None
+    mod = getattr(xp.cuda, "nccl", None)
+    if mod is None:
+        try:
+            from cupy.cuda import nccl as mod
+        except Exception:  # CuPy without its NCCL library
+            return None
     return mod
