@@ -92,7 +92,7 @@ def test(model, device, test_loader):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="ember MNIST Example")
+    parser = argparse.ArgumentParser(description="MNIST Example")
     parser.add_argument(
         "--batch-size",
         type=int,
