@@ -148,11 +148,13 @@ def _seed_worker(base_seed: int, worker_id: int) -> int:
     # Every worker gets its own seed for Python's, ember's and NumPy's global generators, so
     # no two workers draw the same random numbers (NumPy's global state is otherwise copied by
     # fork into every worker identically).
-    import ember
+    from ember.random import default_generator
 
     seed = (base_seed + worker_id) & 0xFFFF_FFFF_FFFF_FFFF
     random.seed(seed)
-    ember.manual_seed(seed)
+    # Only the CPU generator: ember.manual_seed may also seed CUDA generators, and a worker
+    # (a forked copy of a process that may own a CUDA context) must never touch CUDA.
+    default_generator.manual_seed(seed)
     np.random.seed(np.random.SeedSequence(base_seed, spawn_key=(worker_id,)).generate_state(4))
     return seed
 
