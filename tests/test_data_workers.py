@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import random
@@ -186,6 +187,7 @@ def test_killed_worker_raises_instead_of_hanging():
     with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+\) exited unexpect"):
         list(eud.DataLoader(Suicidal(), batch_size=2, num_workers=2))
     assert time.perf_counter() - start < 10
+    gc.collect()  # finalise iterators (also PyTorch's, from other tests) caught in cycles
     assert multiprocessing.active_children() == []
 
 
@@ -283,6 +285,7 @@ def _fds():
 def test_no_fd_or_process_leak_over_many_epochs():
     loader = eud.DataLoader(Slow(4), batch_size=2, num_workers=2)
     flat(loader)  # warm up: imports, lazily opened files
+    gc.collect()  # finalise iterators (also PyTorch's, from other tests) caught in cycles
     before = _fds()
     for _ in range(30):
         assert flat(loader) == [[0, 1], [2, 3]]
