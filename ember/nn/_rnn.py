@@ -47,11 +47,12 @@ def _lstm_fwd(xw, b_x, h0, c0, w_hh, w_hr, sizes, reverse, packed):
     # (cheaper than tanh) and ``s`` folded into the weights once.
     s = xp.full(G, -1, xw.dtype)
     s[2 * H : 3 * H] = -2
-    xs = xw + b_x if b_x is not None else xw.copy()
-    xs *= s
+    # Y starts as the scaled input projection and becomes the gate activations step by step
+    # (one big array fewer: fresh big arrays cost page faults on every call).
+    Y = xw + b_x if b_x is not None else xw.copy()
+    Y *= s
     whh_t = (w_hh * s[:, None]).T
     new = xp.zeros if packed else xp.empty
-    Y = new((T, B, G), xw.dtype)
     C = new((T, B, H), xw.dtype)
     TC = new((T, B, H), xw.dtype)
     HH = new((T, B, H), xw.dtype) if w_hr is not None else None
@@ -62,6 +63,7 @@ def _lstm_fwd(xw, b_x, h0, c0, w_hh, w_hr, sizes, reverse, packed):
     Cp = new((T, B, H), xw.dtype) if packed else None
     h, c = (h0.copy(), c0.copy()) if packed else (h0, c0)
     ig = xp.empty((B, H), xw.dtype)
+    hw = xp.empty((B, G), xw.dtype)
     with np.errstate(over="ignore"):
         for t in _order(T, reverse):
             n = sizes[t]
@@ -72,8 +74,8 @@ def _lstm_fwd(xw, b_x, h0, c0, w_hh, w_hr, sizes, reverse, packed):
             else:
                 hp, cp = h, c
             y = Y[t, :n]
-            np.matmul(hp, whh_t, out=y)
-            y += xs[t, :n]
+            np.matmul(hp, whh_t, out=hw[:n])
+            y += hw[:n]
             np.exp(y, out=y)
             y += 1
             np.reciprocal(y, out=y)
@@ -97,6 +99,9 @@ def _lstm_fwd(xw, b_x, h0, c0, w_hh, w_hr, sizes, reverse, packed):
                 c[:n] = cn
             else:
                 h, c = o, cn
+    if packed:
+        for t, n in enumerate(sizes):
+            Y[t, n:] = 0  # finished rows: no gates, so no gradient in backward
     return out, h.copy(), c.copy(), (Y, C, TC, HH, Hp, Cp)
 
 
@@ -163,37 +168,49 @@ def _rnn_fwd(xw, h0, w_hh, relu, sizes, reverse, packed):
 # -- backward kernels -------------------------------------------------------------------------
 
 
-def _previous(states, first, reverse):
-    """Each step's previous state: ``states`` shifted one step in time order, ``first`` at t0."""
-    xp = xp_of(states)
-    if reverse:
-        return xp.concatenate([states[1:], first[None]], 0)
-    return xp.concatenate([first[None], states[:-1]], 0)
+def _hh_weight_grad(dG, Hp, out, h0, reverse, packed):
+    """sum over t of dG[t]^T h_{t-1}; on unpacked input h_{t-1} is the shifted output."""
+    G = dG.shape[-1]
+    if packed:
+        return dG.reshape(-1, G).T @ Hp.reshape(-1, Hp.shape[-1])
+    first, rest, prev = (
+        (-1, slice(None, -1), slice(1, None)) if reverse else (0, slice(1, None), slice(None, -1))
+    )
+    w = dG[first].T @ h0
+    if dG.shape[0] > 1:
+        w += dG[rest].reshape(-1, G).T @ out[prev].reshape(-1, out.shape[-1])
+    return w
 
 
 def _lstm_bwd(sv, h0, c0, out, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, packed):
     xp = xp_of(dout)
     Y, C, TC, HH, Hp, Cp = sv
-    if not packed:
-        Hp, Cp = _previous(out, h0, reverse), _previous(C, c0, reverse)
     T, B, G = Y.shape
     H = G // 4
     alpha = xp.ones(G, Y.dtype)
     alpha[2 * H : 3 * H] = 0
     # d(activation)/d(pre-activation) for every gate, all steps at once: y(1-y) or 1-y^2.
-    D = Y * (alpha - Y)
+    # In-place steps: fresh big temporaries cost page faults on every call.
+    # It becomes the gates' gradient dG step by step, so no second big array is needed.
+    D = alpha - Y
+    D *= Y
     D[..., 2 * H : 3 * H] += 1
-    OD = Y[..., 3 * H :] * (1 - TC * TC)  # d h_t / d c_t = o_t * tanh'(c_t)
-    dG = (xp.zeros if packed else xp.empty)((T, B, G), Y.dtype)
+    if packed:
+        for t, n in enumerate(sizes):
+            D[t, n:] = 0
+    OD = TC * TC  # d h_t / d c_t = o_t * tanh'(c_t)
+    np.subtract(1, OD, out=OD)
+    OD *= Y[..., 3 * H :]
     DH = xp.zeros(dout.shape, dout.dtype) if w_hr is not None else None
     dh = dhn.copy()
     dc = dcn.copy()
     tmp = xp.empty((B, H), Y.dtype)
+    gb = xp.empty((B, G), Y.dtype)
     for t in reversed(_order(T, reverse)):
         n = sizes[t]
         dht, dct = dh[:n], dc[:n]
         dht += dout[t, :n]
-        y, g = Y[t, :n], dG[t, :n]
+        y, g = Y[t, :n], gb[:n]
         if w_hr is None:
             dhh = dht
         else:
@@ -204,11 +221,18 @@ def _lstm_bwd(sv, h0, c0, out, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, packe
         np.multiply(dhh, TC[t, :n], out=g[:, 3 * H :])
         np.multiply(dct, y[:, 2 * H : 3 * H], out=g[:, :H])
         np.multiply(dct, y[:, :H], out=g[:, 2 * H : 3 * H])
-        np.multiply(dct, Cp[t, :n], out=g[:, H : 2 * H])
+        if packed:
+            cp = Cp[t, :n]
+        else:
+            tp = t + 1 if reverse else t - 1
+            cp = C[tp] if 0 <= tp < T else c0
+        np.multiply(dct, cp, out=g[:, H : 2 * H])
         dct *= y[:, H : 2 * H]
-        g *= D[t, :n]
-        np.matmul(g, w_hh, out=dht)
-    dw_hh = dG.reshape(-1, G).T @ Hp.reshape(T * B, -1)
+        d = D[t, :n]
+        d *= g
+        np.matmul(d, w_hh, out=dht)
+    dG = D
+    dw_hh = _hh_weight_grad(dG, Hp, out, h0, reverse, packed)
     dw_hr = DH.reshape(T * B, -1).T @ HH.reshape(-1, H) if w_hr is not None else None
     return dG, dh, dc, dw_hh, dw_hr
 
