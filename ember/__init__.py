@@ -12,18 +12,40 @@ from __future__ import annotations
 
 from . import _dtype
 from ._device import device
-from ._dtype import (bfloat16, can_cast, complex64, complex128, dtype, float16, float32, float64,
-                     get_default_dtype, int8, int16, int32, int64, promote_types, result_type,
-                     set_default_dtype, uint8)
+from ._dtype import (
+    bfloat16,
+    can_cast,
+    complex64,
+    complex128,
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    promote_types,
+    result_type,
+    set_default_dtype,
+    uint8,
+)
 from ._dtype import bool_ as bool  # noqa: A001  (ember.bool, as torch.bool)
 from ._format import set_printoptions
 from ._tensor import Size, Tensor
-from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,
-                       set_grad_enabled)
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import *  # noqa: F401,F403
 from .ops import range_ as range  # noqa: A001
-from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
-                     seed, set_rng_state)
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
@@ -73,14 +95,31 @@ def get_num_threads() -> int:
 
 
 _LAZY = {
-    "nn": ".nn", "optim": ".optim", "cuda": ".cuda", "utils": ".utils", "onnx": ".onnx",
-    "vision": ".vision", "distributed": ".distributed", "profiler": ".profiler",
-    "accelerator": ".accelerator", "backends": ".backends", "testing": ".testing",
-    "linalg": ".linalg", "serialization": ".serialization", "amp": ".amp", "jit": ".jit",
-    "special": ".special", "fft": ".fft", "distributions": ".distributions",
+    "nn": ".nn",
+    "optim": ".optim",
+    "cuda": ".cuda",
+    "utils": ".utils",
+    "onnx": ".onnx",
+    "vision": ".vision",
+    "distributed": ".distributed",
+    "profiler": ".profiler",
+    "accelerator": ".accelerator",
+    "backends": ".backends",
+    "testing": ".testing",
+    "linalg": ".linalg",
+    "serialization": ".serialization",
+    "amp": ".amp",
+    "jit": ".jit",
+    "special": ".special",
+    "fft": ".fft",
+    "distributions": ".distributions",
 }
-_LAZY_ATTRS = {"save": ".serialization", "load": ".serialization",
-               "autograd": ".autograd", "return_types": ".ops"}
+_LAZY_ATTRS = {
+    "save": ".serialization",
+    "load": ".serialization",
+    "autograd": ".autograd",
+    "return_types": ".ops",
+}
 
 
 def __getattr__(name):

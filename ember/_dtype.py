@@ -60,15 +60,33 @@ bfloat16 = dtype("bfloat16", _ml_dtypes.bfloat16, _FLOAT) if _ml_dtypes else Non
 
 all_dtypes = [
     d
-    for d in (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
-              complex64, complex128)
+    for d in (
+        bool_,
+        uint8,
+        int8,
+        int16,
+        int32,
+        int64,
+        float16,
+        bfloat16,
+        float32,
+        float64,
+        complex64,
+        complex128,
+    )
     if d is not None
 ]
 _NP_TO_DTYPE = {d.np: d for d in all_dtypes}
 _NAMES = {d.name: d for d in all_dtypes}
 _NAMES.update(
-    half=float16, float=float32, double=float64, short=int16, int=int32, long=int64,
-    cfloat=complex64, cdouble=complex128,
+    half=float16,
+    float=float32,
+    double=float64,
+    short=int16,
+    int=int32,
+    long=int64,
+    cfloat=complex64,
+    cdouble=complex128,
 )
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _dtype as D
 
+
 class _Options:
     precision = 4
     threshold = 1000
@@ -17,8 +18,9 @@ class _Options:
 options = _Options()
 
 
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
-                     profile=None, sci_mode=None) -> None:
+def set_printoptions(
+    precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None
+) -> None:
     """Set how tensors print (as torch.set_printoptions).
 
     Example:
@@ -30,8 +32,9 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
         options.threshold = float("inf")
     elif profile == "short":
         options.precision, options.threshold, options.edgeitems = 2, 1000, 2
-    for k, v in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
-                     linewidth=linewidth).items():
+    for k, v in dict(
+        precision=precision, threshold=threshold, edgeitems=edgeitems, linewidth=linewidth
+    ).items():
         if v is not None:
             setattr(options, k, v)
     options.sci_mode = sci_mode
@@ -86,15 +89,33 @@ def format_tensor(t) -> str:
         f = _float_formatter(a)
         strs = [f(v) for v in a.reshape(-1)[:10000]]
         width = max((len(s) for s in strs), default=0)
-        body = np.array2string(a, separator=", ", prefix=prefix, threshold=options.threshold,
-                               edgeitems=options.edgeitems, max_line_width=options.linewidth,
-                               formatter={"float_kind": lambda v: f(v).rjust(width)})
+        body = np.array2string(
+            a,
+            separator=", ",
+            prefix=prefix,
+            threshold=options.threshold,
+            edgeitems=options.edgeitems,
+            max_line_width=options.linewidth,
+            formatter={"float_kind": lambda v: f(v).rjust(width)},
+        )
     elif a.dtype.kind == "b":
-        body = np.array2string(a, separator=", ", prefix=prefix, threshold=options.threshold,
-                               edgeitems=options.edgeitems, max_line_width=options.linewidth,
-                               formatter={"bool": lambda v: "True" if v else "False"})
+        body = np.array2string(
+            a,
+            separator=", ",
+            prefix=prefix,
+            threshold=options.threshold,
+            edgeitems=options.edgeitems,
+            max_line_width=options.linewidth,
+            formatter={"bool": lambda v: "True" if v else "False"},
+        )
         body = body.replace(" True", "True") if "False" not in body else body
     else:
-        body = np.array2string(a, separator=", ", prefix=prefix, threshold=options.threshold,
-                               edgeitems=options.edgeitems, max_line_width=options.linewidth)
+        body = np.array2string(
+            a,
+            separator=", ",
+            prefix=prefix,
+            threshold=options.threshold,
+            edgeitems=options.edgeitems,
+            max_line_width=options.linewidth,
+        )
     return prefix + body + "".join(", " + s for s in suffix) + ")"

@@ -7,7 +7,9 @@ import numpy as np
 from . import _dtype as D
 from ._device import CPU, as_device, device
 from .autograd.grad_mode import state
-from .backend import device_of, get as get_backend, of as backend_of, transfer
+from .backend import device_of, transfer
+from .backend import get as get_backend
+from .backend import of as backend_of
 
 
 class Size(tuple):
@@ -53,7 +55,9 @@ class Tensor:
         dt = D.as_dtype(dtype) if dtype is not None else D.get_default_dtype()
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
             src = args[0]
-            arr = src._data.astype(dt.np) if isinstance(src, Tensor) else _tensor(src, dtype=dt)._data
+            arr = (
+                src._data.astype(dt.np) if isinstance(src, Tensor) else _tensor(src, dtype=dt)._data
+            )
         else:
             shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
             arr = np.empty(tuple(int(s) for s in shape), dt.np)
@@ -157,8 +161,9 @@ class Tensor:
                 "var_no_grad = var.detach()."
             )
         if value and not (self.is_floating_point() or self.is_complex()):
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               "gradients")
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients"
+            )
         self._rg = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -255,9 +260,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
-            )
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()).item())
 
     def __float__(self) -> float:
@@ -271,8 +274,7 @@ class Tensor:
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an "
-                            "index")
+            raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __hash__(self) -> int:
@@ -321,8 +323,9 @@ class Tensor:
         """
         from .autograd.engine import backward
 
-        backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
-                 inputs)
+        backward(
+            [self], None if gradient is None else [gradient], retain_graph, create_graph, inputs
+        )
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's memory, cut off from the graph."""
@@ -385,8 +388,9 @@ class Tensor:
         node = self.grad_fn
         if node is None or node._out_hooks is None:
             return False
-        return any(getattr(h, "_ember_retain", False)
-                   for h in node._out_hooks.get(self._out_nr, ()))
+        return any(
+            getattr(h, "_ember_retain", False) for h in node._out_hooks.get(self._out_nr, ())
+        )
 
     # -- devices and dtypes ----------------------------------------------------------------------
     def to(self, *args, **kwargs) -> Tensor:
@@ -426,10 +430,20 @@ class Tensor:
         return self.to(D.as_dtype(dtype))
 
     def type_name(self) -> str:
-        names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-                 "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-                 "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
-                 "complex128": "ComplexDouble"}
+        names = {
+            "float32": "Float",
+            "float64": "Double",
+            "float16": "Half",
+            "bfloat16": "BFloat16",
+            "int64": "Long",
+            "int32": "Int",
+            "int16": "Short",
+            "int8": "Char",
+            "uint8": "Byte",
+            "bool": "Bool",
+            "complex64": "ComplexFloat",
+            "complex128": "ComplexDouble",
+        }
         prefix = "ember.cuda." if self.is_cuda else "ember."
         return f"{prefix}{names[self.dtype.name]}Tensor"
 
@@ -471,8 +485,9 @@ class Tensor:
         from .backend import cuda
 
         if not self.is_cpu:
-            raise RuntimeError(f"cannot pin '{self.type_name()}' only dense CPU tensors can be "
-                               "pinned")
+            raise RuntimeError(
+                f"cannot pin '{self.type_name()}' only dense CPU tensors can be pinned"
+            )
         if not cuda.is_available() or cuda.is_pinned(self._data):
             return self
         return _make(cuda.pin(self._data))

@@ -2,13 +2,33 @@
 
 from .engine import backward, grad
 from .function import Function, Node, once_differentiable
-from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled,
-                        is_grad_enabled, no_grad, set_detect_anomaly, set_grad_enabled)
+from .grad_mode import (
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_detect_anomaly,
+    set_grad_enabled,
+)
 
 __all__ = [
-    "Function", "Node", "backward", "detect_anomaly", "enable_grad", "grad", "inference_mode",
-    "is_anomaly_enabled", "is_grad_enabled", "no_grad", "once_differentiable",
-    "set_detect_anomaly", "set_grad_enabled", "gradcheck", "gradgradcheck",
+    "Function",
+    "Node",
+    "backward",
+    "detect_anomaly",
+    "enable_grad",
+    "grad",
+    "inference_mode",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "no_grad",
+    "once_differentiable",
+    "set_detect_anomaly",
+    "set_grad_enabled",
+    "gradcheck",
+    "gradgradcheck",
 ]
 
 

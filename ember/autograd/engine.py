@@ -121,8 +121,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None, ac
                         _done_edge(e[0], deps, ready, buffers)
                     continue
                 if not isinstance(g, Tensor):
-                    raise TypeError(f"{node.name()} backward returned {type(g).__name__}, "
-                                    "expected a Tensor or None")
+                    raise TypeError(
+                        f"{node.name()} backward returned {type(g).__name__}, "
+                        "expected a Tensor or None"
+                    )
                 shape, dt = node._meta[i]
                 g = _fit(g, shape, dt)
                 if state.anomaly:
@@ -215,8 +217,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         if not inputs:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
         capture = _capture_map(inputs)
-    got = run_backward(tensors, grads, retain_graph, create_graph, capture,
-                       accumulate=inputs is None)
+    got = run_backward(
+        tensors, grads, retain_graph, create_graph, capture, accumulate=inputs is None
+    )
     if inputs is not None:
         for i, t in enumerate(inputs):
             g = got.get(i)
@@ -227,8 +230,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             t.grad = g if t.grad is None else t.grad + g
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=None, materialize_grads=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    allow_unused=None,
+    materialize_grads=False,
+):
     """Gradients of ``outputs`` with respect to ``inputs``, returned (``.grad`` is untouched).
 
     Example:
@@ -256,8 +266,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     grads = _make_grads(outputs, list(grad_outputs))
     if retain_graph is None:
         retain_graph = create_graph
-    got = run_backward(outputs, grads, retain_graph, create_graph, _capture_map(inputs),
-                       accumulate=False)
+    got = run_backward(
+        outputs, grads, retain_graph, create_graph, _capture_map(inputs), accumulate=False
+    )
     result = []
     for i, t in enumerate(inputs):
         g = got.get(i)

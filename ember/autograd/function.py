@@ -41,8 +41,19 @@ class Node:
     """
 
     __slots__ = (
-        "_fn", "_next", "_meta", "_saved", "_to_save", "_released", "needs_input_grad",
-        "_non_diff", "materialize_grads", "_out_meta", "_out_hooks", "_dirty", "__dict__",
+        "_fn",
+        "_next",
+        "_meta",
+        "_saved",
+        "_to_save",
+        "_released",
+        "needs_input_grad",
+        "_non_diff",
+        "materialize_grads",
+        "_out_meta",
+        "_out_hooks",
+        "_dirty",
+        "__dict__",
         "__weakref__",
     )
 
@@ -171,13 +182,16 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
-        raise NotImplementedError("You must implement the forward function for custom "
-                                  "autograd.Function.")
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise NotImplementedError("You must implement either the backward or vjp method for "
-                                  "your custom autograd.Function to use it with backward mode AD.")
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for "
+            "your custom autograd.Function to use it with backward mode AD."
+        )
 
     @classmethod
     def apply(cls, *args, **kwargs):

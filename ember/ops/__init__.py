@@ -1,20 +1,50 @@
 """ember's primitive and composite ops, grouped by kind; re-exported at ``ember.*``."""
 
+from . import creation, elementwise, index, linalg, reduce, shape  # noqa: F401
+from ._util import scalar_like  # noqa: F401
 from .creation import *  # noqa: F401,F403
-from .creation import (bernoulli_, cauchy_, exponential_, geometric_, log_normal_, new_empty,
-                       new_full, new_ones, new_tensor, new_zeros, normal_, random_, uniform_)
+from .creation import (
+    bernoulli_,
+    cauchy_,
+    exponential_,
+    geometric_,
+    log_normal_,
+    new_empty,
+    new_full,
+    new_ones,
+    new_tensor,
+    new_zeros,
+    normal_,
+    random_,
+    uniform_,
+)
 from .elementwise import *  # noqa: F401,F403
-from .elementwise import (_out, copy_, fill_, inplace, rsub, to_copy,  # noqa: F401
-                          zero_)
+from .elementwise import (
+    _out,
+    copy_,
+    fill_,
+    inplace,
+    rsub,
+    to_copy,  # noqa: F401
+    zero_,
+)
 from .index import *  # noqa: F401,F403
-from .index import (getitem, index_add_, index_fill_, index_put_, masked_fill_,  # noqa: F401
-                    masked_scatter_, scatter_, scatter_add_, scatter_reduce_, setitem)
+from .index import (
+    getitem,
+    index_add_,
+    index_fill_,
+    index_put_,
+    masked_fill_,  # noqa: F401
+    masked_scatter_,
+    scatter_,
+    scatter_add_,
+    scatter_reduce_,
+    setitem,
+)
 from .linalg import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .reduce import values_indices  # noqa: F401
 from .shape import *  # noqa: F401,F403
-from ._util import scalar_like  # noqa: F401
-from . import creation, elementwise, index, linalg, reduce, shape  # noqa: F401
 
 # Functions that are also Tensor methods (``x.exp()``): the function's first parameter is the
 # tensor, so the function itself is the method.

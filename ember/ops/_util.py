@@ -11,8 +11,20 @@ from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd.grad_mode import state
 from ..backend import xp_of
 
-__all__ = ["Tensor", "_make", "wrap_dim", "dims_of", "state", "xp_of", "promote", "is_scalar",
-           "as_tensor_like", "scalar_like", "np", "D"]
+__all__ = [
+    "Tensor",
+    "_make",
+    "wrap_dim",
+    "dims_of",
+    "state",
+    "xp_of",
+    "promote",
+    "is_scalar",
+    "as_tensor_like",
+    "scalar_like",
+    "np",
+    "D",
+]
 
 wrap_dim = _wrap_dim
 

@@ -23,8 +23,7 @@ def _size(size) -> tuple:
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
             raise TypeError(f"expected a sequence of integers as size, got {type(s).__name__}")
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
-                               f"{list(size)}")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
         out.append(int(s))
     return tuple(out)
 
@@ -49,8 +48,7 @@ def _xp(device):
 def _infer(data) -> np.ndarray:
     """A NumPy array of ``data`` with PyTorch's dtype inference for python values."""
     if isinstance(data, Tensor):
-        return np.array(data._data if isinstance(data._data, np.ndarray) else
-                        data.cpu()._data)
+        return np.array(data._data if isinstance(data._data, np.ndarray) else data.cpu()._data)
     if isinstance(data, np.ndarray):
         if data.dtype == object:
             raise TypeError("can't convert np.ndarray of type numpy.object_")
@@ -183,8 +181,16 @@ def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=Fa
     return _filled(lambda xp, s, d: xp.ones(s, d), size, dtype, device, requires_grad)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False, memory_format=None) -> Tensor:
+def empty(
+    *size,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+    memory_format=None,
+) -> Tensor:
     """An uninitialised tensor.
 
     Example:
@@ -194,8 +200,9 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
     return _filled(lambda xp, s, d: xp.empty(s, d), size, dtype, device, requires_grad)
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False) -> Tensor:
+def full(
+    size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False
+) -> Tensor:
     """A tensor filled with ``fill_value`` (dtype inferred from it).
 
     Example:
@@ -205,17 +212,26 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     default = D._scalar_dtype(fill_value)
-    return _filled(lambda xp, s, d: xp.full(s, fill_value, d), (size,) if isinstance(size, int)
-                   else tuple(size), dtype, device, requires_grad, default)
+    return _filled(
+        lambda xp, s, d: xp.full(s, fill_value, d),
+        (size,) if isinstance(size, int) else tuple(size),
+        dtype,
+        device,
+        requires_grad,
+        default,
+    )
 
 
 def _like(input, dtype, device):
-    return (dtype if dtype is not None else input.dtype,
-            device if device is not None else input.device)
+    return (
+        dtype if dtype is not None else input.dtype,
+        device if device is not None else input.device,
+    )
 
 
-def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-               memory_format=None) -> Tensor:
+def zeros_like(
+    input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None
+) -> Tensor:
     """Zeros with ``input``'s shape, dtype and device.
 
     Example:
@@ -226,22 +242,32 @@ def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     return zeros(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None) -> Tensor:
+def ones_like(
+    input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None
+) -> Tensor:
     """Ones with ``input``'s shape, dtype and device."""
     dt, dev = _like(input, dtype, device)
     return ones(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-               memory_format=None) -> Tensor:
+def empty_like(
+    input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None
+) -> Tensor:
     """Uninitialised, with ``input``'s shape, dtype and device."""
     dt, dev = _like(input, dtype, device)
     return empty(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None) -> Tensor:
+def full_like(
+    input,
+    fill_value,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    memory_format=None,
+) -> Tensor:
     """``fill_value`` with ``input``'s shape, dtype and device."""
     dt, dev = _like(input, dtype, device)
     return full(input.shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
@@ -250,15 +276,15 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
     """Uniform [0, 1) samples with ``input``'s shape, dtype and device."""
     dt, dev = _like(input, dtype, device)
-    return rand(input.shape, dtype=dt, device=dev, requires_grad=requires_grad,
-                generator=generator)
+    return rand(input.shape, dtype=dt, device=dev, requires_grad=requires_grad, generator=generator)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
     """Standard normal samples with ``input``'s shape, dtype and device."""
     dt, dev = _like(input, dtype, device)
-    return randn(input.shape, dtype=dt, device=dev, requires_grad=requires_grad,
-                 generator=generator)
+    return randn(
+        input.shape, dtype=dt, device=dev, requires_grad=requires_grad, generator=generator
+    )
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None) -> Tensor:
@@ -271,40 +297,58 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None) -> Tensor:
 
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A new tensor from ``data`` with this tensor's dtype and device by default."""
-    return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
-                  requires_grad=requires_grad)
+    return tensor(
+        data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad
+    )
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Zeros of ``size`` with this tensor's dtype and device by default."""
-    return zeros(*size, dtype=dtype or self.dtype, device=device or _dev(self),
-                 requires_grad=requires_grad)
+    return zeros(
+        *size, dtype=dtype or self.dtype, device=device or _dev(self), requires_grad=requires_grad
+    )
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Ones of ``size`` with this tensor's dtype and device by default."""
-    return ones(*size, dtype=dtype or self.dtype, device=device or _dev(self),
-                requires_grad=requires_grad)
+    return ones(
+        *size, dtype=dtype or self.dtype, device=device or _dev(self), requires_grad=requires_grad
+    )
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uninitialised ``size`` with this tensor's dtype and device by default."""
-    return empty(*size, dtype=dtype or self.dtype, device=device or _dev(self),
-                 requires_grad=requires_grad)
+    return empty(
+        *size, dtype=dtype or self.dtype, device=device or _dev(self), requires_grad=requires_grad
+    )
 
 
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``fill_value`` of ``size`` with this tensor's dtype and device by default."""
-    return full(size, fill_value, dtype=dtype or self.dtype, device=device or _dev(self),
-                requires_grad=requires_grad)
+    return full(
+        size,
+        fill_value,
+        dtype=dtype or self.dtype,
+        device=device or _dev(self),
+        requires_grad=requires_grad,
+    )
 
 
 def _dev(t):
     return None if isinstance(t._data, np.ndarray) else t.device
 
 
-def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
-           requires_grad=False) -> Tensor:
+def arange(
+    start=0,
+    end=None,
+    step=1,
+    *,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments.
 
     Example:
@@ -325,19 +369,29 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     else:
         dt = D.as_dtype(dtype)
     n = max(0, math.ceil((end - start) / step))
-    arr = (start + np.arange(n, dtype=np.float64) * step) if dt.is_floating_point else \
-        np.arange(start, end, step)
+    arr = (
+        (start + np.arange(n, dtype=np.float64) * step)
+        if dt.is_floating_point
+        else np.arange(start, end, step)
+    )
     return _finish(arr.astype(dt.np), None, device, requires_grad)
 
 
 def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """Like arange but including ``end`` (deprecated in PyTorch)."""
-    return arange(start, end + step / 2 if end is not None else None, step, dtype=dtype or
-                  D.get_default_dtype(), device=device, requires_grad=requires_grad)
+    return arange(
+        start,
+        end + step / 2 if end is not None else None,
+        step,
+        dtype=dtype or D.get_default_dtype(),
+        device=device,
+        requires_grad=requires_grad,
+    )
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False) -> Tensor:
+def linspace(
+    start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
     Example:
@@ -351,16 +405,27 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _finish(arr.astype(dt.np), None, device, requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False) -> Tensor:
+def logspace(
+    start,
+    end,
+    steps,
+    base=10.0,
+    *,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+) -> Tensor:
     """``steps`` values from ``base**start`` to ``base**end``, evenly spaced in log scale."""
     dt = D.as_dtype(dtype) if dtype is not None else D.get_default_dtype()
     arr = np.logspace(float(start), float(end), int(steps), base=base)
     return _finish(arr.astype(dt.np), None, device, requires_grad)
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None,
-        requires_grad=False) -> Tensor:
+def eye(
+    n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False
+) -> Tensor:
     """The identity matrix (n x m).
 
     Example:
@@ -378,13 +443,20 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None,
 def _float_dt(dtype):
     dt = D.as_dtype(dtype) if dtype is not None else D.get_default_dtype()
     if not dt.is_floating_point:
-        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for "
-                           f"'{dt.name.capitalize()}'")
+        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{dt.name.capitalize()}'")
     return dt
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False, pin_memory=False) -> Tensor:
+def rand(
+    *size,
+    generator=None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+) -> Tensor:
     """Uniform samples from [0, 1).
 
     Example:
@@ -396,8 +468,16 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     return _finish(arr, None, device, requires_grad)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-          requires_grad=False, pin_memory=False) -> Tensor:
+def randn(
+    *size,
+    generator=None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+) -> Tensor:
     """Standard normal samples.
 
     Example:
@@ -411,8 +491,18 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     return _finish(arr.astype(dt.np, copy=False), None, device, requires_grad)
 
 
-def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
-            device=None, requires_grad=False) -> Tensor:
+def randint(
+    low=0,
+    high=None,
+    size=None,
+    *,
+    generator=None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+) -> Tensor:
     """Random integers in [low, high).
 
     Example:
@@ -424,15 +514,17 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     if high is None:
         raise TypeError("randint() missing required argument 'high'")
     if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
-                           f"to={high}")
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
     dt = D.as_dtype(dtype) if dtype is not None else D.int64
     arr = _gen(generator).integers(low, high, _size((size,) if isinstance(size, int) else size))
     return _finish(arr.astype(dt.np), None, device, requires_grad)
 
 
-def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False) -> Tensor:
+def randperm(
+    n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False
+) -> Tensor:
     """A random permutation of 0..n-1.
 
     Example:
@@ -445,8 +537,17 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _finish(_gen(generator).permutation(n).astype(dt.np), None, device, requires_grad)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
-           requires_grad=False) -> Tensor:
+def normal(
+    mean=0.0,
+    std=1.0,
+    size=None,
+    *,
+    generator=None,
+    out=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+) -> Tensor:
     """Normal samples with the given mean(s) and std(s) (tensors broadcast).
 
     Example:
@@ -462,12 +563,16 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
             raise RuntimeError("normal expects all elements of std >= 0.0")
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         arr = (np.asarray(m) + np.asarray(s) * g.standard_normal(shape)).astype(ref._data.dtype)
-        return _finish(arr, None, device or (ref.device if not isinstance(ref._data, np.ndarray)
-                                             else None), requires_grad)
+        return _finish(
+            arr,
+            None,
+            device or (ref.device if not isinstance(ref._data, np.ndarray) else None),
+            requires_grad,
+        )
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     dt = _float_dt(dtype)
-    arr = (mean + std * g.standard_normal(_size((size,) if isinstance(size, int) else size)))
+    arr = mean + std * g.standard_normal(_size((size,) if isinstance(size, int) else size))
     return _finish(arr.astype(dt.np), None, device, requires_grad)
 
 
@@ -506,8 +611,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         if total <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
         if not replacement and num_samples > (r > 0).sum():
-            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
-                               "replacement")
+            raise RuntimeError(
+                "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+            )
         out.append(g.choice(len(r), size=num_samples, replace=replacement, p=r / total))
     arr = np.array(out, dtype=np.int64).reshape(w.shape[:-1] + (num_samples,))
     return _finish(arr, None, None if isinstance(input._data, np.ndarray) else input.device)
@@ -544,7 +650,7 @@ def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
 def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
     """Fill with random integers in [from_, to)."""
     if to is None:
-        from_, to = 0, from_ if from_ else 2 ** 24
+        from_, to = 0, from_ if from_ else 2**24
     arr = _gen(generator).integers(from_, to, self.shape)
     return _fill_random(self, arr)
 

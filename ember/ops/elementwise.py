@@ -44,8 +44,9 @@ class Mul(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
-                              b if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(
+            a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None
+        )
         return np.multiply(a, b)
 
     @staticmethod
@@ -149,9 +150,12 @@ def _binary(cls, a, b, float_op=False):
     # Fast path: two tensors of one dtype, on one backend, nothing to record.
     if type(a) is Tensor and type(b) is Tensor:
         ad, bd = a._data, b._data
-        if ad.dtype is bd.dtype and type(ad) is type(bd) and not (
-            state.enabled and (a._rg or b._rg)
-        ) and (not float_op or ad.dtype.kind in "fc"):
+        if (
+            ad.dtype is bd.dtype
+            and type(ad) is type(bd)
+            and not (state.enabled and (a._rg or b._rg))
+            and (not float_op or ad.dtype.kind in "fc")
+        ):
             return _make(cls.fn(ad, bd))
     if not isinstance(a, Tensor):
         if not isinstance(b, Tensor):
@@ -190,10 +194,16 @@ def sub(input, other, *, alpha=1, out=None):
         >>> ember.sub(ember.tensor([3.0]), 1)
         tensor([2.])
     """
-    if isinstance(input, Tensor) and input.dtype is D.bool_ and isinstance(other, Tensor) and \
-            other.dtype is D.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if (
+        isinstance(input, Tensor)
+        and input.dtype is D.bool_
+        and isinstance(other, Tensor)
+        and other.dtype is D.bool_
+    ):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not "
+            "supported. Use the `^` or `logical_xor()` operator instead."
+        )
     if alpha != 1:
         other = other * alpha
     return _out(_binary(Sub, input, other), out)
@@ -231,8 +241,10 @@ def div(input, other, *, rounding_mode=None, out=None):
         return _out(trunc(q).to(dt), out)
     if rounding_mode == "floor":
         return _out(floor_divide(input, other), out)
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                     f"found '{rounding_mode}'")
+    raise ValueError(
+        f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+        f"found '{rounding_mode}'"
+    )
 
 
 true_divide = divide = div
@@ -351,14 +363,18 @@ def _unary(name, fwd, bwd, save="x", float_op=True, doc=""):
 
     def fn(input, *, out=None):
         if not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): argument 'input' must be Tensor, not "
-                            f"{type(input).__name__}")
+            raise TypeError(
+                f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}"
+            )
         if float_op and input._data.dtype.kind not in "fc" and input.dtype is not D.bfloat16:
             input = input.to(D.float_result(input.dtype))
         return _out(Op.apply(input), out)
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc or f"Elementwise {name}.\n\n    Example:\n        >>> ember.{name}(ember.tensor([0.5]))\n"
+    fn.__doc__ = (
+        doc
+        or f"Elementwise {name}.\n\n    Example:\n        >>> ember.{name}(ember.tensor([0.5]))\n"
+    )
     return fn, Op
 
 
@@ -374,8 +390,7 @@ log2, _ = _unary("log2", np.log2, lambda x, y, g: g / (x * math.log(2.0)))
 log10, _ = _unary("log10", np.log10, lambda x, y, g: g / (x * math.log(10.0)))
 log1p, _ = _unary("log1p", np.log1p, lambda x, y, g: g / (x + 1))
 sqrt, _ = _unary("sqrt", np.sqrt, lambda x, y, g: g / (2 * y), save="y")
-rsqrt, _ = _unary("rsqrt", lambda a: 1 / np.sqrt(a), lambda x, y, g: -0.5 * g * y * y * y,
-                  save="y")
+rsqrt, _ = _unary("rsqrt", lambda a: 1 / np.sqrt(a), lambda x, y, g: -0.5 * g * y * y * y, save="y")
 sin, _ = _unary("sin", np.sin, lambda x, y, g: g * x.cos())
 cos, _ = _unary("cos", np.cos, lambda x, y, g: -g * x.sin())
 tan, _ = _unary("tan", np.tan, lambda x, y, g: g * (1 + y * y), save="y")
@@ -405,8 +420,7 @@ def _erf_fwd(a):
     return of(a).erf(a)
 
 
-erf, _ = _unary("erf", _erf_fwd,
-                lambda x, y, g: g * (2 / math.sqrt(math.pi)) * (-(x * x)).exp())
+erf, _ = _unary("erf", _erf_fwd, lambda x, y, g: g * (2 / math.sqrt(math.pi)) * (-(x * x)).exp())
 
 
 def _erfinv_fwd(a):
@@ -415,8 +429,9 @@ def _erfinv_fwd(a):
     return of(a).erfinv(a)
 
 
-erfinv, _ = _unary("erfinv", _erfinv_fwd,
-                   lambda x, y, g: g * (math.sqrt(math.pi) / 2) * (y * y).exp(), save="y")
+erfinv, _ = _unary(
+    "erfinv", _erfinv_fwd, lambda x, y, g: g * (math.sqrt(math.pi) / 2) * (y * y).exp(), save="y"
+)
 
 
 def erfc(input, *, out=None):
@@ -432,8 +447,9 @@ abs, Abs = _unary("abs", np.abs, _abs_bwd, float_op=False)
 absolute = abs
 neg, Neg = _unary("neg", np.negative, lambda x, y, g: -g, save="", float_op=False)
 negative = neg
-reciprocal, _ = _unary("reciprocal", lambda a: np.reciprocal(a), lambda x, y, g: -g * y * y,
-                       save="y")
+reciprocal, _ = _unary(
+    "reciprocal", lambda a: np.reciprocal(a), lambda x, y, g: -g * y * y, save="y"
+)
 
 
 def _zero_grad(x, y, g):
@@ -446,8 +462,7 @@ floor, _ = _unary("floor", np.floor, _zero_grad, save="", float_op=False)
 ceil, _ = _unary("ceil", np.ceil, _zero_grad, save="", float_op=False)
 trunc, _ = _unary("trunc", np.trunc, _zero_grad, save="", float_op=False)
 fix = trunc
-frac, _ = _unary("frac", lambda a: a - np.trunc(a), lambda x, y, g: g, save="",
-                 float_op=False)
+frac, _ = _unary("frac", lambda a: a - np.trunc(a), lambda x, y, g: g, save="", float_op=False)
 _round0, _ = _unary("round", np.round, _zero_grad, save="", float_op=False)
 
 
@@ -455,7 +470,7 @@ def round(input, *, decimals=0, out=None):
     """Round to the nearest integer (ties to even), or to ``decimals`` decimal places."""
     if decimals == 0:
         return _round0(input, out=out)
-    s = 10.0 ** decimals
+    s = 10.0**decimals
     return _out(_round0(input * s) / s, out)
 
 
@@ -511,8 +526,11 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
 
 def _cmp(ufunc, name):
     def fn(input, other, *, out=None):
-        if type(input) is Tensor and type(other) is Tensor and \
-                type(input._data) is type(other._data):
+        if (
+            type(input) is Tensor
+            and type(other) is Tensor
+            and type(input._data) is type(other._data)
+        ):
             return _out(_make(ufunc(input._data, other._data)), out)
         a = input._data if isinstance(input, Tensor) else input
         b = other._data if isinstance(other, Tensor) else other
@@ -549,7 +567,7 @@ def _bitwise(ufunc, name):
     def fn(input, other, *, out=None):
         (a, b), dt = promote(input, other)
         if dt.is_floating_point:
-            raise TypeError(f'"{name}_cpu" not implemented for \'{dt.name.capitalize()}\'')
+            raise TypeError(f"\"{name}_cpu\" not implemented for '{dt.name.capitalize()}'")
         xa = a._data if isinstance(a, Tensor) else a
         xb = b._data if isinstance(b, Tensor) else b
         return _out(_make(ufunc(xa, xb)), out)
@@ -658,8 +676,10 @@ def where(condition, input=None, other=None, *, out=None):
         if condition._data.dtype == np.uint8:
             condition = condition.bool()
         else:
-            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
-                               f"tensor with dtype {condition.dtype.name.capitalize()}")
+            raise RuntimeError(
+                f"where expected condition to be a boolean tensor, but got a "
+                f"tensor with dtype {condition.dtype.name.capitalize()}"
+            )
     (a, b), dt = promote(input, other)
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else condition
     xp = xp_of(like._data)
@@ -776,8 +796,15 @@ class ToCopy(Primitive):
     @staticmethod
     def backward(ctx, g):
         dt, dev = ctx.src
-        return to_copy(g, D.from_numpy(dt) if g._data.dtype != dt else None,
-                       dev if g.device != dev else None), None, None
+        return (
+            to_copy(
+                g,
+                D.from_numpy(dt) if g._data.dtype != dt else None,
+                dev if g.device != dev else None,
+            ),
+            None,
+            None,
+        )
 
 
 def to_copy(x: Tensor, dtype=None, device=None) -> Tensor:
@@ -844,8 +871,10 @@ def _assign(self: Tensor, r: Tensor, name: str = "copy_") -> Tensor:
                 f"{list(np.broadcast_shapes(r._data.shape, self._data.shape))}"
             ) from None
     if not self._data.flags.writeable:
-        raise RuntimeError(f"{name}: the tensor is a read-only view (from expand or "
-                           "broadcasting); clone() it first")
+        raise RuntimeError(
+            f"{name}: the tensor is a read-only view (from expand or "
+            "broadcasting); clone() it first"
+        )
     self._data[...] = r._data
     self._bump()
     if r._rg and state.enabled:
@@ -915,8 +944,10 @@ def fill_(self: Tensor, value) -> Tensor:
     _check_inplace(self)
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
-                               f"with {value.ndim} dimensions.")
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor "
+                f"with {value.ndim} dimensions."
+            )
         value = value.item()
     self._data[...] = value
     self._bump()

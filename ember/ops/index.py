@@ -39,8 +39,10 @@ def normalize_key(key, xp):
 
 def _is_basic(key) -> bool:
     parts = key if isinstance(key, tuple) else (key,)
-    return all(isinstance(k, (int, slice, type(None), type(Ellipsis))) and not isinstance(k, bool)
-               for k in parts)
+    return all(
+        isinstance(k, (int, slice, type(None), type(Ellipsis))) and not isinstance(k, bool)
+        for k in parts
+    )
 
 
 class Index(Primitive):
@@ -87,8 +89,13 @@ def _check_bounds(x, key):
         if k is None:
             continue
         if k is Ellipsis:
-            dim = x.ndim - sum(1 for p in parts if p is not None and p is not Ellipsis
-                               and not (hasattr(p, "dtype") and p.dtype == bool))
+            dim = x.ndim - sum(
+                1
+                for p in parts
+                if p is not None
+                and p is not Ellipsis
+                and not (hasattr(p, "dtype") and p.dtype == bool)
+            )
             continue
         if isinstance(k, int) and not isinstance(k, bool):
             if dim >= x.ndim:
@@ -174,8 +181,10 @@ def setitem(input, index, value):
         v = value
     if not track:
         if not input._data.flags.writeable:
-            raise RuntimeError("unsupported operation: the tensor is a read-only view (from "
-                               "expand); clone() it first")
+            raise RuntimeError(
+                "unsupported operation: the tensor is a read-only view (from "
+                "expand); clone() it first"
+            )
         input._data[key] = v
         input._bump()
         return
@@ -200,8 +209,7 @@ def _check_gather(name, input, dim, index):
     if not isinstance(index, Tensor) or index._data.dtype != np.int64:
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
     if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as input "
-                           f"tensor")
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     d = wrap_dim(dim, input.ndim)
     for k in range(index.ndim):
         if k != d and index.shape[k] > input.shape[k]:
@@ -253,8 +261,13 @@ class Scatter(Primitive):
         ctx.dim = dim
         ctx.save_for_backward(idx)
         out = x.copy()
-        s = src if not hasattr(src, "shape") or src.shape == idx.shape else \
-            src[tuple(slice(0, k) for k in idx.shape)] if src.ndim else src
+        s = (
+            src
+            if not hasattr(src, "shape") or src.shape == idx.shape
+            else src[tuple(slice(0, k) for k in idx.shape)]
+            if src.ndim
+            else src
+        )
         out[_grids(idx, dim)] = s
         return out
 
@@ -294,8 +307,9 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         src = value
     d = _check_gather("scatter", input, dim, index)
     if reduce == "add":
-        return scatter_add(input, d, index, src if isinstance(src, Tensor)
-                           else input.new_full(index.shape, src))
+        return scatter_add(
+            input, d, index, src if isinstance(src, Tensor) else input.new_full(index.shape, src)
+        )
     if reduce == "multiply":
         ones = input.new_ones(input.shape)
         s = src if isinstance(src, Tensor) else input.new_full(index.shape, src)
@@ -336,9 +350,12 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     if reduce == "mean":
         base = input if include_self else scatter(input, d, index, value=0.0)
         total = scatter_add(base, d, index, src)
-        cnt = scatter_add(input.new_ones(input.shape) if include_self
-                          else input.new_zeros(input.shape), d, index,
-                          src.new_ones(index.shape))
+        cnt = scatter_add(
+            input.new_ones(input.shape) if include_self else input.new_zeros(input.shape),
+            d,
+            index,
+            src.new_ones(index.shape),
+        )
         cnt = where(cnt == 0, cnt.new_ones(()), cnt)
         return total / cnt if input.is_floating_point() else total // cnt
     xp = xp_of(input._data)
@@ -347,9 +364,17 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     grids = _grids(index._data, d)
     if not include_self:
         fill = {"prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
-        out[grids] = fill if out.dtype.kind == "f" else (
-            np.iinfo(out.dtype).min if reduce == "amax" else np.iinfo(out.dtype).max
-            if reduce == "amin" else 1)
+        out[grids] = (
+            fill
+            if out.dtype.kind == "f"
+            else (
+                np.iinfo(out.dtype).min
+                if reduce == "amax"
+                else np.iinfo(out.dtype).max
+                if reduce == "amin"
+                else 1
+            )
+        )
     uf = {"prod": xp.multiply, "amax": xp.maximum, "amin": xp.minimum}[reduce]
     uf.at(out, grids, s)
     return _make(out)
@@ -404,7 +429,7 @@ def index_select(input, dim, index):
     n = input.shape[d] if input.ndim else 1
     a = index._data.reshape(-1)
     if a.size and (a.min() < 0 or a.max() >= n):
-        raise IndexError(f"index out of range in self")
+        raise IndexError("index out of range in self")
     if input.ndim == 0:
         return input.reshape(1).index_select(0, index).reshape(index.shape)
     return IndexSelect.apply(input, d, a.astype(np.int64, copy=False))
@@ -440,19 +465,25 @@ def masked_fill(input, mask, value):
         tensor([1., 0., 1.])
     """
     if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
-        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{getattr(mask, 'dtype', type(mask).__name__)}")
+        raise RuntimeError(
+            "masked_fill_ only supports boolean masks, but got mask with dtype "
+            f"{getattr(mask, 'dtype', type(mask).__name__)}"
+        )
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
-                               f"tensor with {value.ndim} dimension(s).")
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got "
+                f"tensor with {value.ndim} dimension(s)."
+            )
         v = value.to(input.dtype) if value._data.dtype != input._data.dtype else value
     else:
         v = _make(xp_of(input._data).asarray(value, dtype=input._data.dtype))
     r = where(mask, v, input)
     if r.shape != input.shape:
-        raise RuntimeError(f"The size of the mask {list(mask.shape)} must be broadcastable to "
-                           f"the input {list(input.shape)}")
+        raise RuntimeError(
+            f"The size of the mask {list(mask.shape)} must be broadcastable to "
+            f"the input {list(input.shape)}"
+        )
     return r
 
 
@@ -477,8 +508,12 @@ def take_along_dim(input, indices, dim=None):
     """Gather along ``dim`` with broadcasting (flattened when ``dim`` is None)."""
     if dim is None:
         return take(input, indices.reshape(-1))
-    shape = list(np.broadcast_shapes(input.shape[:dim] + (1,) + input.shape[dim + 1:],
-                                     indices.shape[:dim] + (1,) + indices.shape[dim + 1:]))
+    shape = list(
+        np.broadcast_shapes(
+            input.shape[:dim] + (1,) + input.shape[dim + 1 :],
+            indices.shape[:dim] + (1,) + indices.shape[dim + 1 :],
+        )
+    )
     s_in, s_idx = list(shape), list(shape)
     s_in[dim], s_idx[dim] = input.shape[dim], indices.shape[dim]
     return gather(input.expand(s_in), dim, indices.expand(s_idx))
@@ -529,8 +564,12 @@ def bincount(input, weights=None, minlength=0):
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct elements (sorted), optionally with inverse indices and counts."""
     xp = xp_of(input._data)
-    res = xp.unique(input._data if dim is None else input._data, return_inverse=return_inverse,
-                    return_counts=return_counts, axis=dim)
+    res = xp.unique(
+        input._data if dim is None else input._data,
+        return_inverse=return_inverse,
+        return_counts=return_counts,
+        axis=dim,
+    )
     if not (return_inverse or return_counts):
         return _make(res)
     out = [_make(res[0])]

@@ -11,8 +11,9 @@ from ._util import Tensor, np, promote, xp_of
 class MatMul(Primitive):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
-                              b if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(
+            a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None
+        )
         return np.matmul(a, b)
 
     @staticmethod
@@ -38,12 +39,12 @@ def matmul(input, other, *, out=None):
         raise TypeError("matmul(): argument 'input' and 'other' must be Tensors")
     a, b = input, other
     if a.ndim == 0 or b.ndim == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
-                           f"{a.ndim}D and {b.ndim}D")
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
+        )
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name} != "
-            f"{b.dtype.name}"
+            f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name} != {b.dtype.name}"
         )
     ka = a.shape[-1]
     kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
@@ -55,9 +56,11 @@ def matmul(input, other, *, out=None):
                 raise RuntimeError(
                     f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
                     f"[{b.shape[0]}] to have the same number of elements, but got {a.shape[0]} "
-                    f"and {b.shape[0]} elements respectively")
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa)} and "
-                               f"{_shape_str(sb)})")
+                    f"and {b.shape[0]} elements respectively"
+                )
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa)} and {_shape_str(sb)})"
+            )
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: "
             f"[{b.shape[0] if b.ndim > 2 else 1}, {ka}] but got: "
@@ -100,8 +103,9 @@ def mm(input, mat2, *, out=None):
 def bmm(input, mat2, *, out=None):
     """Batched product of (b, n, m) and (b, m, p) tensors."""
     if input.ndim != 3 or mat2.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor" if input.ndim != 3
-                           else "batch2 must be a 3D tensor")
+        raise RuntimeError(
+            "batch1 must be a 3D tensor" if input.ndim != 3 else "batch2 must be a 3D tensor"
+        )
     if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: "
@@ -113,8 +117,7 @@ def bmm(input, mat2, *, out=None):
 def mv(input, vec):
     """Matrix-vector product."""
     if input.ndim != 2 or vec.ndim != 1:
-        raise RuntimeError("vector + matrix @ vector expected, got "
-                           f"{input.ndim}, {vec.ndim}")
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {vec.ndim}")
     return matmul(input, vec)
 
 
@@ -147,13 +150,13 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 def dot(input, other):
     """Inner product of two 1-d tensors."""
     if input.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D "
-                           "tensors")
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     if input.shape[0] != other.shape[0]:
         raise RuntimeError(
             f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
             f"[{other.shape[0]}] to have the same number of elements, but got {input.shape[0]} "
-            f"and {other.shape[0]} elements respectively")
+            f"and {other.shape[0]} elements respectively"
+        )
     return matmul(input, other)
 
 
@@ -197,9 +200,11 @@ def tensordot(a, b, dims=2):
     db = [d % b.ndim for d in db]
     for x, y in zip(da, db):
         if a.shape[x] != b.shape[y]:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size "
-                               f"{a.shape[x]} in dim {x} and second has size {b.shape[y]} in "
-                               f"dim {y}")
+            raise RuntimeError(
+                f"contracted dimensions need to match, but first has size "
+                f"{a.shape[x]} in dim {x} and second has size {b.shape[y]} in "
+                f"dim {y}"
+            )
     fa = [d for d in range(a.ndim) if d not in da]
     fb = [d for d in range(b.ndim) if d not in db]
     k = int(np.prod([a.shape[d] for d in da])) if da else 1
@@ -247,9 +252,11 @@ def _normalize_einsum(eq, ops):
         ins, out = eq, None
     subs = ins.split(",")
     if len(subs) != len(ops):
-        raise ValueError(f"einsum(): more operands were provided than specified in the equation"
-                         if len(ops) > len(subs) else
-                         "einsum(): fewer operands were provided than specified in the equation")
+        raise ValueError(
+            "einsum(): more operands were provided than specified in the equation"
+            if len(ops) > len(subs)
+            else "einsum(): fewer operands were provided than specified in the equation"
+        )
     used = set(c for c in eq if c.isalpha())
     free = [c for c in string.ascii_letters if c not in used]
     ell_n = 0
@@ -261,11 +268,13 @@ def _normalize_einsum(eq, ops):
     for s, o in zip(subs, ops):
         if "..." in s:
             k = o.ndim - (len(s) - 3)
-            s = s.replace("...", ell[ell_n - k:])
+            s = s.replace("...", ell[ell_n - k :])
         if len(s) != o.ndim:
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) "
-                               f"does not match the number of dimensions ({o.ndim}) for operand "
-                               f"{len(new)} and no ellipsis was given")
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({len(s)}) "
+                f"does not match the number of dimensions ({o.ndim}) for operand "
+                f"{len(new)} and no ellipsis was given"
+            )
         new.append(s)
     if out is None:
         counts = {}
@@ -300,6 +309,6 @@ def cross(input, other, dim=None):
     b = [other.select(dim, i) for i in range(3)]
     from .shape import stack
 
-    return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
-                  a[0] * b[1] - a[1] * b[0]], dim)
-
+    return stack(
+        [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]], dim
+    )

@@ -81,8 +81,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     n = 1
     for d in dims:
         n *= input.shape[d]
-    return _out(sum(input, dims, keepdim) / n if n else sum(input, dims, keepdim) * float("nan"),
-                out)
+    return _out(
+        sum(input, dims, keepdim) / n if n else sum(input, dims, keepdim) * float("nan"), out
+    )
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
@@ -135,9 +136,11 @@ class Prod(Primitive):
 def _reduce_minmax(input, dim, keepdim, fn_name):
     if dim is None:
         if input.numel() == 0:
-            raise RuntimeError(f"{fn_name}(): Expected reduction dim to be specified for "
-                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
-                               "argument.")
+            raise RuntimeError(
+                f"{fn_name}(): Expected reduction dim to be specified for "
+                "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                "argument."
+            )
         return (amax if fn_name == "max" else amin)(input)
     d = wrap_dim(dim, input.ndim)
     if input.ndim and input.shape[d] == 0:
@@ -178,8 +181,11 @@ class AMax(Primitive):
         out = (np.amax if is_max else np.amin)(x, axis=dims, keepdims=True)
         ctx.save_for_backward(x, out)
         ctx.dims, ctx.keepdim = dims, keepdim
-        return out if keepdim else out.reshape(
-            tuple(s for i, s in enumerate(x.shape) if i not in dims))
+        return (
+            out
+            if keepdim
+            else out.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
+        )
 
     @staticmethod
     def backward(ctx, g):
@@ -197,8 +203,9 @@ def _amaxmin(input, dim, keepdim, is_max, name):
         if input.shape[d] == 0 if input.ndim else False:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     if input.numel() == 0 and not dims:
-        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
-                           "input.numel() == 0.")
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+        )
     return AMax.apply(input, dims, keepdim, is_max)
 
 
@@ -305,8 +312,7 @@ class Norm2(Primitive):
         y = xp.sqrt(np.sum(x * x, axis=dims, keepdims=True))
         ctx.save_for_backward(x, y)
         ctx.keepdim, ctx.outshape = keepdim, None
-        return y if keepdim else y.reshape(tuple(s for i, s in enumerate(x.shape)
-                                                 if i not in dims))
+        return y if keepdim else y.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
 
     @staticmethod
     def backward(ctx, g):
@@ -327,8 +333,10 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         input = input.to(D.as_dtype(dtype))
     if not (input.is_floating_point() or input.is_complex()):
-        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {input.dtype.name.capitalize()}")
+        raise RuntimeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as "
+            f"input. Got {input.dtype.name.capitalize()}"
+        )
     if isinstance(dim, int):
         dim = (dim,)
     dims = dims_of(dim, input.ndim) if dim is not None else tuple(range(input.ndim))
@@ -481,7 +489,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     d = wrap_dim(dim, input.ndim)
     n = input.shape[d] if input.ndim else 1
     if not 0 <= k <= n:
-        raise RuntimeError(f"selected index k out of range")
+        raise RuntimeError("selected index k out of range")
     s = sort(input, d, descending=largest)
     idx = s.indices.narrow(d, 0, k)
     return values_indices(input.gather(d, idx), idx)

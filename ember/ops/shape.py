@@ -51,8 +51,11 @@ class Reshape(Primitive):
         ctx.shape = x.shape
         if strict:
             try:
-                return np.reshape(x, shape, copy=False) if isinstance(x, np.ndarray) \
+                return (
+                    np.reshape(x, shape, copy=False)
+                    if isinstance(x, np.ndarray)
                     else _view_reshape(x, shape)
+                )
             except (ValueError, AttributeError):
                 raise RuntimeError(
                     "view size is not compatible with input tensor's size and stride (at least "
@@ -145,7 +148,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shp = input.shape
-    return reshape(input, shp[:s] + (math.prod(shp[s:e + 1]),) + shp[e + 1:])
+    return reshape(input, shp[:s] + (math.prod(shp[s : e + 1]),) + shp[e + 1 :])
 
 
 def unflatten(input, dim, sizes):
@@ -156,9 +159,11 @@ def unflatten(input, dim, sizes):
     if -1 in sizes:
         sizes = infer_shape(sizes, n)
     elif math.prod(sizes) != n:
-        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
-                           f"size of dim {dim} ({n}) in the input tensor")
-    return reshape(input, input.shape[:d] + sizes + input.shape[d + 1:])
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+            f"size of dim {dim} ({n}) in the input tensor"
+        )
+    return reshape(input, input.shape[:d] + sizes + input.shape[d + 1 :])
 
 
 def squeeze(input, dim=None):
@@ -246,8 +251,7 @@ swapaxes = swapdims = transpose
 def t(input):
     """Transpose a tensor of at most 2 dims."""
     if input.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                           f"{input.ndim}D")
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     return transpose(input, 0, 1) if input.ndim == 2 else alias(input)
 
 
@@ -297,8 +301,10 @@ def expand(input, *sizes):
     for i, s in enumerate(sizes):
         if i < lead:
             if s < 0:
-                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
-                                   "leading, non-existing dimension 0")
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({s}) isn't allowed in a "
+                    "leading, non-existing dimension 0"
+                )
             new.append(s)
             continue
         cur = shp[i - lead]
@@ -411,8 +417,9 @@ def cat(tensors, dim=0, *, out=None):
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
     for i, t_ in enumerate(tensors):
         if not isinstance(t_, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
-                            f"{type(t_).__name__}")
+            raise TypeError(
+                f"expected Tensor as element {i} in argument 0, but got {type(t_).__name__}"
+            )
     keep = [t_ for t_ in tensors if not (t_.ndim == 1 and t_.shape[0] == 0)]
     if not keep:
         return tensors[0].clone()
@@ -423,7 +430,8 @@ def cat(tensors, dim=0, *, out=None):
     for i, t_ in enumerate(keep):
         if t_.ndim != ref.ndim:
             raise RuntimeError(
-                f"Tensors must have same number of dimensions: got {ref.ndim} and {t_.ndim}")
+                f"Tensors must have same number of dimensions: got {ref.ndim} and {t_.ndim}"
+            )
         for k in range(ref.ndim):
             if k != d and t_.shape[k] != ref.shape[k]:
                 raise RuntimeError(
@@ -543,8 +551,9 @@ def split(tensor, split_size_or_sections, dim=0):
     if isinstance(split_size_or_sections, int):
         s = split_size_or_sections
         if s <= 0 and n:
-            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
-                               f"dimension size of {n}")
+            raise RuntimeError(
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}"
+            )
         sizes = [builtins.min(s, n - i) for i in range(0, n, s)] if n else [0]
     else:
         sizes = list(split_size_or_sections)
@@ -687,8 +696,10 @@ def repeat(input, *sizes):
     """
     sizes = _shape_arg(sizes)
     if len(sizes) < input.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
-                           "of dimensions of tensor")
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number "
+            "of dimensions of tensor"
+        )
     x = input.reshape((1,) * (len(sizes) - input.ndim) + tuple(input.shape))
     return Repeat.apply(x, sizes)
 
@@ -735,8 +746,9 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 
     n1, n2 = input.shape[dim1], input.shape[dim2]
     xp = xp_of(input._data)
-    i = xp.arange(builtins.max(0, builtins.min(n1 - builtins.max(-offset, 0),
-                                               n2 - builtins.max(offset, 0))))
+    i = xp.arange(
+        builtins.max(0, builtins.min(n1 - builtins.max(-offset, 0), n2 - builtins.max(offset, 0)))
+    )
     rows, cols = i + builtins.max(-offset, 0), i + builtins.max(offset, 0)
     x = movedim(input, (dim1, dim2), (-2, -1))
     return _take_along(x, rows, cols)
