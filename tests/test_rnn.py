@@ -202,6 +202,18 @@ def test_cell_double_backward_matches_torch(cls):
         assert_close(e, t, rtol=1e-7, atol=1e-9)
 
 
+def test_backward_twice_with_retain_graph():
+    m = nn.LSTM(IN, HID, bidirectional=True)
+    x = ember.randn(T, B, IN, requires_grad=True)
+    loss = m(x)[0].pow(2).sum()
+    loss.backward(retain_graph=True)
+    first = x.grad.clone()
+    loss.backward()
+    assert_close(x.grad, 2 * first.numpy())
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        loss.backward()
+
+
 def _gradcheck(fn, inputs):
     if importlib.util.find_spec("ember.autograd.gradcheck") is not None:
         from ember.autograd.gradcheck import gradcheck

@@ -315,21 +315,24 @@ class Recurrence(Primitive):
             else:
                 out, h, sv = _rnn_fwd(xb, h0, w_hh, mode == "RNN_RELU", sizes, reverse, packed)
         if any(ctx.needs_input_grad):
-            ctx.sv = sv
             ctx.cfg = (mode, reverse, batch_sizes, sizes, packed)
-            ctx.save_for_backward(xw, b_x, h0, c0, w_hh, w_hr, b_hh, out)
+            # The kernel's intermediates ride along as saved constants, so the engine frees
+            # them with the graph (and keeps them when retain_graph=True).
+            ctx.save_for_backward(xw, b_x, h0, c0, w_hh, w_hr, b_hh, out, *sv)
         return (out, h, c) if mode == "LSTM" else (out, h)
 
     @staticmethod
     def backward(ctx, dout, dhn, dcn=None):
         mode, reverse, batch_sizes, sizes, packed = ctx.cfg
-        xw, b_x, h0, c0, w_hh, w_hr, b_hh, out = ctx.saved_tensors
+        saved = ctx.saved_tensors
+        xw, b_x, h0, c0, w_hh, w_hr, b_hh, out = saved[:8]
+        sv = [None if t is None else t._data for t in saved[8:]]
         if state.enabled:  # NOTE [ RNN double backward ]
             return _recompute_grads(ctx, (dout, dhn, dcn))
         da, dw_hr, db = None, None, None
         if mode == "LSTM":
             dx, dh, dc, dw, dw_hr = _lstm_bwd(
-                ctx.sv,
+                sv,
                 h0._data,
                 c0._data,
                 out._data,
@@ -344,10 +347,10 @@ class Recurrence(Primitive):
             )
             da = _make(dc)
         elif mode == "GRU":
-            dx, dh, dw, db = _gru_bwd(ctx.sv, w_hh._data, dout._data, dhn._data, sizes, reverse)
+            dx, dh, dw, db = _gru_bwd(sv, w_hh._data, dout._data, dhn._data, sizes, reverse)
         else:
             dx, dh, dw = _rnn_bwd(
-                ctx.sv,
+                sv,
                 out._data,
                 w_hh._data,
                 mode == "RNN_RELU",
@@ -357,7 +360,6 @@ class Recurrence(Primitive):
                 reverse,
                 packed,
             )
-        ctx.sv = None
         need = ctx.needs_input_grad
         return (
             _make(dx),
