@@ -173,8 +173,10 @@ def _rebuild_tensor_v2(
         raise LoadError(f"negative size, stride or offset: {size}, {stride}, {off}")
     arr = storage.array
     dt = storage.dtype.np
-    if 0 in size:
-        view = np.empty(size, dt)
+    if 0 in size:  # no memory to share; keep the strides (views of empty slices have odd ones)
+        view = np.ndarray(
+            size, dt, buffer=np.empty(0, dt), strides=tuple(s * dt.itemsize for s in stride)
+        )
     else:
         last = off + sum((n - 1) * s for n, s in zip(size, stride))
         if last >= arr.size:
@@ -343,7 +345,7 @@ def _np_frombuffer(buf, dt, shape, order):
     shape = _ints(shape, "array shape")
     if math.prod(shape) * dt.itemsize != len(buf):
         raise LoadError("NumPy array data does not match its shape")
-    return np.frombuffer(buf, dt).reshape(shape, order=order).copy()
+    return np.frombuffer(buf, dt).reshape(shape, order=order).copy(order="K")
 
 
 def _check_np_array_state(state) -> None:
@@ -547,9 +549,7 @@ class _Pickler(pickle._Pickler):
             host = np.ascontiguousarray(_host(a)).reshape(-1)
             ref = self._new_storage(host, str(_device_of(a)))
             return ref, 0, _contiguous_strides(a.shape)
-        root = a
-        while isinstance(root.base, np.ndarray):
-            root = root.base
+        root = _root_array(a)
         isz = a.itemsize
         ptr, base = a.__array_interface__["data"][0], root.__array_interface__["data"][0]
         off = ptr - base
@@ -578,6 +578,18 @@ class _Pickler(pickle._Pickler):
                     f"data as different types ({ref.dtype} and {dt})"
                 )
         return ref, off // isz, tuple(s // isz for s in a.strides)
+
+
+def _root_array(a: np.ndarray) -> np.ndarray:
+    """The array at the bottom of ``a``'s chain of views (the one whose memory ``a`` uses)."""
+    while True:
+        b = a.base
+        if not isinstance(b, np.ndarray):
+            # views made by as_strided/broadcast_to hang off a helper object that holds the array
+            b = getattr(b, "base", None)
+            if not isinstance(b, np.ndarray):
+                return a
+        a = b
 
 
 def _contiguous_strides(shape) -> tuple:
@@ -765,6 +777,11 @@ class _SafeUnpickler(pickle._Unpickler):
                 _check_np_dtype_state(state)
             self.stack.pop()
             inst.__setstate__(state)
+        elif type(inst) is OrderedDict:  # PyTorch's state_dicts carry a _metadata attribute
+            if not isinstance(state, dict) or not all(type(k) is str for k in state):
+                raise LoadError("an OrderedDict's state must be a dict of attribute names")
+            self.stack.pop()
+            inst.__dict__.update(state)
         elif any(isinstance(inst, c) for c in _USER_SAFE.values() if isinstance(c, type)):
             pickle._Unpickler.load_build(self)
         else:
