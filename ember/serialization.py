@@ -302,7 +302,7 @@ def _np_dtype_ok(dt) -> bool:
 def _np_dtype(spec, align=False, copy=True):
     ok = spec in _NP_TYPESTRS or (D.bfloat16 is not None and spec is D.bfloat16.np.type)
     if not ok:
-        raise LoadError(f"NumPy dtype {spec!r:.40} is not allowed (only numeric and bool)")
+        raise UnsafeGlobalError(f"NumPy dtype {spec!r:.40} is not allowed (only numeric and bool)")
     return np.dtype(spec, align=bool(align), copy=True)
 
 
@@ -751,7 +751,7 @@ class _SafeUnpickler(pickle._Unpickler):
         if key in _USER_SAFE:
             return _USER_SAFE[key]
         raise UnsafeGlobalError(
-            f"Weights only load failed: unsupported global {module[:100]}.{name[:100]} "
+            f"Weights only load failed: unsupported global {_printable(module)}.{_printable(name)} "
             "(ember loads only tensors, containers and plain values by default). If you trust "
             "the file, allow it with ember.serialization.add_safe_globals([...]) or load it with "
             "weights_only=False, which runs any code the file contains."
@@ -807,6 +807,12 @@ class _FullUnpickler(pickle.Unpickler):
         if module.split(".")[0] == "torch" and (module, name) in _SAFE:
             return _SAFE[(module, name)]
         return super().find_class(module, name)
+
+
+def _printable(text: str) -> str:
+    """``text`` from a file, safe to print: short, control characters escaped."""
+    text = text[:100]
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 def _describe(f) -> str:
