@@ -194,7 +194,7 @@ def _rebuild_tensor_v2(
     if storage.device is not None and storage.device.type != "cpu":
         from .backend import transfer
 
-        view = transfer(np.ascontiguousarray(view), storage.device)
+        view = transfer(np.array(view, order="C"), storage.device)
     t = _make(view)
     if requires_grad:
         if not (storage.dtype.is_floating_point or storage.dtype.is_complex):

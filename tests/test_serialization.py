@@ -309,9 +309,10 @@ def test_cuda_locations(tmp_path):
 
     with installed():
         x = ember.arange(6.0, device="cuda").reshape(2, 3)
-        ember.save({"x": x, "xt": x.T}, tmp_path / "c.pt")
+        ember.save({"x": x, "xt": x.T, "s": x[1, 2:3].squeeze(0)}, tmp_path / "c.pt")
         back = ember.load(tmp_path / "c.pt")  # back to the device it came from
         assert back["x"].device == ember.device("cuda:0") and back["xt"].tolist()[0] == [0.0, 3.0]
+        assert back["s"].shape == () and back["s"].item() == 5.0
         on_cpu = ember.load(tmp_path / "c.pt", map_location="cpu")
         assert on_cpu["x"].device == ember.device("cpu")
         cpu_file = tmp_path / "cpu.pt"

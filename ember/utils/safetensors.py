@@ -24,6 +24,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .. import _dtype as D
 from .._device import as_device
 from .._tensor import Tensor, _host, _make
 
@@ -40,6 +41,16 @@ def _np():
     return st_numpy
 
 
+# safetensors' dtype names -> NumPy (the package's NumPy reader has no BF16 for bytes)
+_DTYPES = {
+    "BOOL": np.bool_, "U8": np.uint8, "I8": np.int8, "I16": np.int16, "I32": np.int32,
+    "I64": np.int64, "F16": np.float16, "F32": np.float32, "F64": np.float64,
+    "C64": np.complex64,
+}  # fmt: skip
+if D.bfloat16 is not None:
+    _DTYPES["BF16"] = D.bfloat16.np
+
+
 def _arrays(tensors: Mapping[str, Tensor]) -> dict[str, np.ndarray]:
     if not isinstance(tensors, Mapping):
         raise TypeError(f"expected a dict of tensors, got {type(tensors).__name__}")
@@ -52,7 +63,7 @@ def _arrays(tensors: Mapping[str, Tensor]) -> dict[str, np.ndarray]:
         if t.dtype.name == "complex128":
             raise TypeError(f"safetensors cannot store complex128 tensors ('{name}')")
         # the NumPy writer copies raw memory, so each array must be dense and C-ordered
-        out[name] = np.ascontiguousarray(_host(t._data))
+        out[name] = np.array(_host(t._data), order="C", copy=None)  # keeps 0-d arrays 0-d
     return out
 
 
@@ -111,7 +122,15 @@ def load(data: bytes, device="cpu") -> dict[str, Tensor]:
         >>> load(save({"w": ember.ones(2)}))["w"]
         tensor([1., 1.])
     """
-    return _tensors(_np().load(data), device)
+    from safetensors import deserialize
+
+    arrays = {}
+    for name, info in deserialize(bytes(data)):
+        dt = _DTYPES.get(info["dtype"])
+        if dt is None:
+            raise TypeError(f"ember cannot hold {info['dtype']} tensors ('{name}')")
+        arrays[name] = np.frombuffer(info["data"], dt).reshape(info["shape"])
+    return _tensors(arrays, device)
 
 
 def load_file(filename: str | os.PathLike, device="cpu") -> dict[str, Tensor]:
