@@ -43,6 +43,7 @@ import stat
 import struct
 import sys
 import zipfile
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
@@ -898,25 +899,43 @@ class _Reader:
         size = info.file_size
         if info.header_offset + size > self.file_size or info.compress_size > self.file_size:
             raise LoadError(f"storage record {full} extends past the end of the file")
+        stored = info.compress_type == zipfile.ZIP_STORED
+        if self.mm is not None and not stored:
+            raise LoadError(f"mmap=True needs uncompressed records; {full} is compressed")
+        if not stored or not hasattr(self.fh, "readinto"):
+            return self._extract(info, full)
+        self.fh.seek(info.header_offset)
+        hdr = self.fh.read(30)
+        if len(hdr) != 30 or hdr[:4] != b"PK\x03\x04":
+            raise LoadError(f"bad local header for {full}")
+        n, e = struct.unpack("<HH", hdr[26:30])
+        start = info.header_offset + 30 + n + e
+        if start + size > self.file_size:
+            raise LoadError(f"storage record {full} extends past the end of the file")
         if self.mm is not None:
-            if info.compress_type != zipfile.ZIP_STORED:
-                raise LoadError(f"mmap=True needs uncompressed records; {full} is compressed")
-            hdr = self.mm[info.header_offset : info.header_offset + 30]
-            if len(hdr) != 30 or hdr[:4] != b"PK\x03\x04":
-                raise LoadError(f"bad local header for {full}")
-            n, e = struct.unpack("<HH", hdr[26:30])
-            start = info.header_offset + 30 + n + e
-            if start + size > self.file_size:
-                raise LoadError(f"storage record {full} extends past the end of the file")
             return np.frombuffer(self.mm, np.uint8, count=size, offset=start)
+        # PyTorch's layout stores records uncompressed: read straight into the array (one copy)
         raw = np.empty(size, np.uint8)
         mv, pos = memoryview(raw), 0
+        self.fh.seek(start)
+        while pos < size:
+            got = self.fh.readinto(mv[pos : pos + _CHUNK])
+            if not got:
+                raise LoadError(f"storage record {full} is truncated")
+            pos += got
+        if zlib.crc32(raw) != info.CRC:
+            raise LoadError(f"storage record {full} is corrupt (bad CRC-32)")
+        return raw
+
+    def _extract(self, info: zipfile.ZipInfo, full: str) -> np.ndarray:
+        raw = np.empty(info.file_size, np.uint8)
+        mv, pos = memoryview(raw), 0
         with self.zf.open(info) as m:
-            while pos < size:
-                n = m.readinto(mv[pos : pos + _CHUNK])
-                if not n:
+            while pos < raw.size:
+                got = m.readinto(mv[pos : pos + _CHUNK])
+                if not got:
                     raise LoadError(f"storage record {full} is truncated")
-                pos += n
+                pos += got
             if m.read(1):  # also makes zipfile check the CRC
                 raise LoadError(f"storage record {full} is longer than its header says")
         return raw
