@@ -25,6 +25,7 @@ import itertools
 import math
 
 from ..autograd.function import Primitive
+from ..backend import cpu
 from ._util import Tensor, np, xp_of
 
 __all__ = [
@@ -155,6 +156,14 @@ def _gy_t(gy, g: _Geom, n0: int, n: int):
     return buf.reshape(g.groups, O // g.groups, n * T)
 
 
+def _run_chunks(xp, fn, N: int, step: int) -> list:
+    """``fn(n0)`` for the first image n0 of every chunk; in parallel on the CPU."""
+    starts = range(0, N, step)
+    if xp is np:
+        return cpu.parallel_chunks(fn, starts)
+    return [fn(n0) for n0 in starts]
+
+
 def _conv_forward(x, w, b, g: _Geom):
     xp = xp_of(x)
     N, C = x.shape[:2]
@@ -168,22 +177,22 @@ def _conv_forward(x, w, b, g: _Geom):
         return out
     xpad = _padded(x, g)
     wm = w.reshape(G, O // G, K)
-    step = _chunk(xp, C * KK * T * x.itemsize, N)
+    step = _chunk(xp, (C * KK + O) * T * x.itemsize, N)
     bias = None if b is None else b.reshape((O,) + (1,) * len(g.Lo))
-    for n0 in range(0, N, step):
+    sshape = g.Lo if g.flat else tshape
+    sstr = g.plane() if g.flat else _cstrides(tshape)
+
+    def chunk(n0):
         n = min(step, N - n0)
         cols = _cols(xpad, n0, n, g, True).reshape(G, K, n * T)
         res = xp.matmul(wm, cols)  # (G, O/G, n*T): one GEMM per group
-        src = _as_strided(
-            res,
-            (n, O) + (g.Lo if g.flat else tshape),
-            (T, n * T) + (g.plane() if g.flat else _cstrides(tshape)),
-        )
-        dst = out[n0 : n0 + n]
+        src = _as_strided(res, (n, O) + sshape, (T, n * T) + sstr)
         if bias is None:
-            dst[...] = src
+            out[n0 : n0 + n] = src
         else:
-            xp.add(src, bias, out=dst)
+            xp.add(src, bias, out=out[n0 : n0 + n])
+
+    _run_chunks(xp, chunk, N, step)
     return out
 
 
@@ -197,21 +206,21 @@ def _conv_weight_grad(x, gy, wshape, g: _Geom):
     O, G = gy.shape[1], g.groups
     KK = math.prod(g.k)
     K = C // G * KK
-    tshape, _ = g.tspace()
-    T = math.prod(tshape)
-    gw = xp.zeros((G, O // G, K), x.dtype)
+    T = math.prod(g.tspace()[0])
     if N == 0 or gy.size == 0:
-        return gw.reshape(wshape)
+        return xp.zeros(wshape, x.dtype)
     xpad = _padded(x, g)
-    step = _chunk(xp, C * KK * T * x.itemsize, N)
-    for n0 in range(0, N, step):
+    step = _chunk(xp, (C * KK + O) * T * x.itemsize, N)
+
+    def chunk(n0):
         n = min(step, N - n0)
         cols = _cols(xpad, n0, n, g, True).reshape(G, K, n * T)
-        part = xp.matmul(_gy_t(gy, g, n0, n), cols.transpose(0, 2, 1))
-        if n0 == 0:
-            gw = part
-        else:
-            gw += part
+        return xp.matmul(_gy_t(gy, g, n0, n), cols.transpose(0, 2, 1))
+
+    parts = _run_chunks(xp, chunk, N, step)
+    gw = parts[0]
+    for p in parts[1:]:
+        gw += p
     return gw.reshape(wshape)
 
 
@@ -232,14 +241,17 @@ def _conv_input_grad(gy, w, g: _Geom):
     wr = w.reshape((G, O // G, Cg, KK)).transpose(0, 3, 2, 1).reshape(G, KK * Cg, O // G)
     offs = g.offsets()
     flat = dxp.reshape(-1)
-    step = _chunk(xp, C * KK * T * gy.itemsize, N)
-    for n0 in range(0, N, step):
+    step = _chunk(xp, (C * KK + O) * T * gy.itemsize, N)
+
+    def chunk(n0):  # col2im of images n0..n0+n only touches their own part of dxp
         n = min(step, N - n0)
         dcols = xp.matmul(wr, _gy_t(gy, g, n0, n)).reshape(G, KK, Cg, n, *tshape)
         for q, off in enumerate(offs):
             start = n0 * C * P + off
             dst = _as_strided(flat[start:], (G, Cg, n) + tshape, (Cg * P, P, C * P) + tstr)
             xp.add(dst, dcols[:, q], out=dst)
+
+    _run_chunks(xp, chunk, N, step)
     return _unpadded(dxp, g)
 
 
