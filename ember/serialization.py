@@ -168,7 +168,7 @@ def _rebuild_tensor_v2(
         )
     off = _int(storage_offset, "storage_offset")
     size, stride = _ints(size, "size"), _ints(stride, "stride")
-    if len(size) != len(stride) or len(size) > 32:
+    if len(size) != len(stride) or len(size) > 64:
         raise LoadError(f"size {size} and stride {stride} do not describe a tensor")
     if any(n < 0 for n in size) or any(s < 0 for s in stride) or off < 0:
         raise LoadError(f"negative size, stride or offset: {size}, {stride}, {off}")
@@ -303,27 +303,12 @@ def _np_dtype_ok(dt) -> bool:
 def _np_dtype(spec, align=False, copy=True):
     ok = spec in _NP_TYPESTRS or (D.bfloat16 is not None and spec is D.bfloat16.np.type)
     if not ok:
-        raise UnsafeGlobalError(f"NumPy dtype {spec!r:.40} is not allowed (only numeric and bool)")
+        shown = _printable(spec) if isinstance(spec, str) else type(spec).__name__
+        raise UnsafeGlobalError(f"NumPy dtype {shown} is not allowed (only numeric and bool)")
     return np.dtype(spec, align=bool(align), copy=True)
 
 
-_NP_TYPESTRS = {
-    "b1",
-    "i1",
-    "u1",
-    "i2",
-    "u2",
-    "i4",
-    "u4",
-    "i8",
-    "u8",
-    "f2",
-    "f4",
-    "f8",
-    "c8",
-    "c16",
-    "?",
-}
+_NP_TYPESTRS = frozenset("b1 i1 u1 i2 u2 i4 u4 i8 u8 f2 f4 f8 c8 c16 ?".split())
 
 
 def _np_reconstruct(cls, shape, typecode):
@@ -518,6 +503,10 @@ class _Pickler(pickle._Pickler):
             obj = _Global("torch", obj.name)
         if not isinstance(obj, _Global):
             return super().save_global(obj, name)
+        hit = self.memo.get(id(obj))  # each dtype maps to one _Global, which may be memoized
+        if hit is not None:
+            self.write(self.get(hit[0]))
+            return
         if self.proto >= 4:
             self.save(obj.module)
             self.save(obj.name)

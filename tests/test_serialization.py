@@ -236,13 +236,17 @@ def test_file_objects(tmp_path):
 @pytest.mark.parametrize("protocol", [2, 4, 5])
 def test_pickle_protocols(protocol):
     buf = io.BytesIO()
-    obj = {"w": ember.arange(4).reshape(2, 2).T, "d": ember.float16, "a": np.arange(3.0)}
+    w = ember.arange(4).reshape(2, 2).T
+    obj = {"w": w, "d": ember.float16, "a": np.arange(3.0), "again": [w, ember.float16],
+           "dev": [ember.device("cpu")] * 2, "size": [w.shape, w.shape]}  # fmt: skip
     ember.save(obj, buf, pickle_protocol=protocol)
     buf.seek(0)
     t = torch.load(io.BytesIO(buf.getvalue()), weights_only=False)
     assert t["w"].tolist() == [[0, 2], [1, 3]] and t["d"] is torch.float16
     got = ember.load(buf)
     assert got["w"].tolist() == [[0, 2], [1, 3]] and got["d"] is ember.float16
+    assert got["again"][0] is got["w"] and got["again"][1] is ember.float16
+    assert got["dev"] == [ember.device("cpu")] * 2 and got["size"] == [(2, 2), (2, 2)]
     np.testing.assert_array_equal(got["a"], obj["a"])
 
 
