@@ -10,9 +10,10 @@ A checkpoint is a zip archive (every record stored uncompressed, its data aligne
 A tensor pickles as ``torch._utils._rebuild_tensor_v2(storage, offset, size, stride,
 requires_grad, OrderedDict())`` where ``storage`` is the persistent id ``('storage',
 torch.FloatStorage, key, location, numel)``. Tensors that share memory (views, tied weights)
-share one storage record, so they share memory again after loading. Files written here load in
-PyTorch with ``torch.load(f, weights_only=True)`` and PyTorch's state_dicts and checkpoint
-dicts load here.
+share one storage record, so they share memory again after loading (sharing is tracked for CPU
+tensors; each CUDA tensor gets its own record). Files written here load in PyTorch with
+``torch.load(f, weights_only=True)`` and PyTorch's state_dicts and checkpoint dicts load here.
+Python attributes set on tensors and Parameters are not saved.
 
 NOTE [ Safe loading ]
 ``load`` reads ``data.pkl`` with an unpickler that accepts only the globals a weights file needs:
