@@ -35,7 +35,41 @@ def child_env(threads: int) -> dict:
     return env
 
 
-def run_child(workload: str, framework: str, reps: int, env: dict) -> dict:
+def _cpu_times():
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return v[3] + v[4], sum(v)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def idle_fraction(window: float = 0.5) -> float | None:
+    """Share of the machine's CPU time that was idle over ``window`` seconds (Linux only)."""
+    a = _cpu_times()
+    time.sleep(window)
+    b = _cpu_times()
+    if a is None or b is None or b[1] == a[1]:
+        return None
+    return (b[0] - a[0]) / (b[1] - a[1])
+
+
+def wait_quiet(min_idle: float, timeout: float) -> float | None:
+    """Wait (up to ``timeout`` s) until the machine is at least ``min_idle`` idle.
+
+    Other processes on the cores make every timing meaningless (a multi-threaded BLAS whose
+    second thread is descheduled can run 10x slower), so each child starts on a quiet machine
+    when there is one; the idle share seen last is recorded next to the result.
+    """
+    end = time.time() + timeout
+    idle = idle_fraction()
+    while idle is not None and idle < min_idle and time.time() < end:
+        idle = idle_fraction()
+    return idle
+
+
+def run_child(workload: str, framework: str, reps: int, env: dict, quiet=(0.85, 60.0)) -> dict:
+    idle = wait_quiet(*quiet)
     cmd = [sys.executable, "-m", "benchmarks._child", workload, framework, str(reps)]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=1200)
@@ -44,7 +78,9 @@ def run_child(workload: str, framework: str, reps: int, env: dict) -> dict:
     lines = p.stdout.strip().splitlines()
     if p.returncode or not lines:
         return {"error": (p.stderr.strip().splitlines() or ["no output"])[-1]}
-    return json.loads(lines[-1])
+    out = json.loads(lines[-1])
+    out["idle_before"] = idle
+    return out
 
 
 def import_time(module: str, env: dict, n: int = 5) -> float:
@@ -81,6 +117,12 @@ def main(argv=None) -> int:
     ap.add_argument("-t", "--threads", type=int, default=2)
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results.json"))
+    ap.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=60.0,
+        help="seconds to wait for an idle machine before each child (0: never)",
+    )
     args = ap.parse_args(argv)
     env = child_env(args.threads)
     have_torch = not args.no_torch and importlib.util.find_spec("torch") is not None
@@ -90,7 +132,8 @@ def main(argv=None) -> int:
         ap.error(f"unknown workload(s) {unknown}; choose from {list(WORKLOADS)}")
 
     started = time.time()
-    peak = run_child("W5", "numpy", args.reps, env)
+    quiet = (0.85, args.quiet_wait)
+    peak = run_child("W5", "numpy", args.reps, env, quiet)
     peak_gflops = peak.get("gflops")
     results = {
         "numpy_matmul_peak": peak,
@@ -99,9 +142,9 @@ def main(argv=None) -> int:
         "python": sys.version.split()[0],
     }
     for w in wls:
-        row = {"ember": run_child(w, "ember", args.reps, env)}
+        row = {"ember": run_child(w, "ember", args.reps, env, quiet)}
         if have_torch:
-            row["torch"] = run_child(w, "torch", args.reps, env)
+            row["torch"] = run_child(w, "torch", args.reps, env, quiet)
         results["workloads"][w] = row
         print(
             f"  {w}: ember {_fmt(row['ember'])}"
@@ -196,6 +239,17 @@ def main(argv=None) -> int:
         print(
             f"BLAS: {b.get('internal_api')} {b.get('version')} ({b.get('architecture')}), "
             f"{b.get('num_threads')} threads"
+        )
+    busy = [
+        f"{w}/{fw}"
+        for w in wls
+        for fw, r in results["workloads"][w].items()
+        if r.get("idle_before") is not None and r["idle_before"] < 0.85
+    ]
+    if busy:
+        print(
+            f"warning: the machine was busy (other processes) before {', '.join(busy)}; "
+            "those timings are unreliable"
         )
     for w in wls:
         for fw, r in results["workloads"][w].items():
