@@ -225,8 +225,10 @@ def _fuzz_seeds() -> list[bytes]:
 def _mutate(data: bytes, rng: random.Random) -> bytes:
     b = bytearray(data)
     for _ in range(rng.randint(1, 4)):
+        if not b:
+            break
         op = rng.randrange(6)
-        i = rng.randrange(len(b)) if b else 0
+        i = rng.randrange(len(b))
         if op == 0:
             b[i] = rng.randrange(256)
         elif op == 1:
