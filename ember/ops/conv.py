@@ -26,7 +26,7 @@ import math
 
 from ..autograd.function import Primitive
 from ..backend import cpu
-from ._util import Tensor, np, xp_of
+from ._util import Tensor, _make, np, state, xp_of
 
 __all__ = [
     "conv1d",
@@ -200,59 +200,62 @@ def _cstrides(shape):
     return tuple(math.prod(shape[i + 1 :]) for i in range(len(shape)))
 
 
-def _conv_weight_grad(x, gy, wshape, g: _Geom):
-    xp = xp_of(x)
-    N, C = x.shape[:2]
-    O, G = gy.shape[1], g.groups
-    KK = math.prod(g.k)
-    K = C // G * KK
-    T = math.prod(g.tspace()[0])
-    if N == 0 or gy.size == 0:
-        return xp.zeros(wshape, x.dtype)
-    xpad = _padded(x, g)
-    step = _chunk(xp, (C * KK + O) * T * x.itemsize, N)
+def _conv_grads(x, gy, w, wshape, g: _Geom, want_x: bool, want_w: bool):
+    """(input gradient, weight gradient) of a convolution, either or both (None if not wanted).
 
-    def chunk(n0):
-        n = min(step, N - n0)
-        cols = _cols(xpad, n0, n, g, True).reshape(G, K, n * T)
-        return xp.matmul(_gy_t(gy, g, n0, n), cols.transpose(0, 2, 1))
-
-    parts = _run_chunks(xp, chunk, N, step)
-    gw = parts[0]
-    for p in parts[1:]:
-        gw += p
-    return gw.reshape(wshape)
-
-
-def _conv_input_grad(gy, w, g: _Geom):
+    Both come from one pass over chunks of images, so that each chunk's output gradient is
+    laid out (``_gy_t``) once and used by both GEMMs while it is in cache.
+    """
     xp = xp_of(gy)
     N, O = gy.shape[:2]
     G = g.groups
-    Cg = w.shape[1]
-    C = Cg * G
-    KK = math.prod(g.k)
-    dxp = xp.zeros((N, C) + g.Sp, gy.dtype)
-    if N == 0 or gy.size == 0 or dxp.size == 0:
-        return _unpadded(dxp, g)
+    C = x.shape[1] if w is None else w.shape[1] * G
+    Cg, KK = C // G, math.prod(g.k)
     tshape, tstr = g.tspace()
-    T = math.prod(tshape)
-    P = math.prod(g.Sp)
-    # (G, O/G, Cg, *k) -> (G, KK*Cg, O/G): each tap's rows are one contiguous block of dcols.
-    wr = w.reshape((G, O // G, Cg, KK)).transpose(0, 3, 2, 1).reshape(G, KK * Cg, O // G)
-    offs = g.offsets()
-    flat = dxp.reshape(-1)
+    T, P = math.prod(tshape), math.prod(g.Sp)
+    dxp = xp.zeros((N, C) + g.Sp, gy.dtype) if want_x else None
+    if N == 0 or gy.size == 0 or (want_x and dxp.size == 0):
+        gw = xp.zeros(wshape, gy.dtype) if want_w else None
+        return (_unpadded(dxp, g) if want_x else None), gw
+    xpad = _padded(x, g) if want_w else None
+    if want_x:
+        # (G, O/G, Cg, *k) -> (G, KK*Cg, O/G): each tap's rows are one contiguous block of dcols.
+        wr = w.reshape((G, O // G, Cg, KK)).transpose(0, 3, 2, 1).reshape(G, KK * Cg, O // G)
+        offs = g.offsets()
+        flat = dxp.reshape(-1)
     step = _chunk(xp, (C * KK + O) * T * gy.itemsize, N)
 
     def chunk(n0):  # col2im of images n0..n0+n only touches their own part of dxp
         n = min(step, N - n0)
-        dcols = xp.matmul(wr, _gy_t(gy, g, n0, n)).reshape(G, KK, Cg, n, *tshape)
-        for q, off in enumerate(offs):
-            start = n0 * C * P + off
-            dst = _as_strided(flat[start:], (G, Cg, n) + tshape, (Cg * P, P, C * P) + tstr)
-            xp.add(dst, dcols[:, q], out=dst)
+        gyt = _gy_t(gy, g, n0, n)
+        part = None
+        if want_w:
+            cols = _cols(xpad, n0, n, g, True).reshape(G, Cg * KK, n * T)
+            part = xp.matmul(gyt, cols.transpose(0, 2, 1))
+        if want_x:
+            dcols = xp.matmul(wr, gyt).reshape(G, KK, Cg, n, *tshape)
+            for q, off in enumerate(offs):
+                start = n0 * C * P + off
+                dst = _as_strided(flat[start:], (G, Cg, n) + tshape, (Cg * P, P, C * P) + tstr)
+                xp.add(dst, dcols[:, q], out=dst)
+        return part
 
-    _run_chunks(xp, chunk, N, step)
-    return _unpadded(dxp, g)
+    parts = _run_chunks(xp, chunk, N, step)
+    gw = None
+    if want_w:
+        gw = parts[0]
+        for p in parts[1:]:
+            gw += p
+        gw = gw.reshape(wshape)
+    return (_unpadded(dxp, g) if want_x else None), gw
+
+
+def _conv_weight_grad(x, gy, wshape, g: _Geom):
+    return _conv_grads(x, gy, None, wshape, g, False, True)[1]
+
+
+def _conv_input_grad(gy, w, g: _Geom):
+    return _conv_grads(None, gy, w, None, g, True, False)[0]
 
 
 class _Conv(Primitive):
@@ -269,8 +272,13 @@ class _Conv(Primitive):
         x, w = ctx.saved_tensors
         g = ctx.g
         nx, nw, nb = ctx.needs_input_grad[:3]
-        gx = _ConvInputGrad.apply(gy, w, g) if nx else None
-        gw = _ConvWeightGrad.apply(x, gy, ctx.wshape, g) if nw else None
+        if nx and nw and not state.enabled:
+            # First-order backward (no create_graph): both gradients in one fused pass.
+            ax, aw = _conv_grads(x._data, gy._data, w._data, ctx.wshape, g, True, True)
+            gx, gw = _make(ax), _make(aw)
+        else:
+            gx = _ConvInputGrad.apply(gy, w, g) if nx else None
+            gw = _ConvWeightGrad.apply(x, gy, ctx.wshape, g) if nw else None
         gb = gy.sum((0,) + tuple(range(2, gy.ndim))) if nb else None
         return gx, gw, gb, None
 
