@@ -135,13 +135,6 @@ def _cols(xpad, n0: int, n: int, g: _Geom, batch_inner: bool):
     return _as_strided(base, (n, C, *g.k, *tshape), (C * P, P, *kstr, *tstr))
 
 
-def _t_view(a, g: _Geom, lead_strides):
-    """View the position axis of ``a`` (its last, in t-space) as the output's spatial dims."""
-    if not g.flat:
-        return a
-    return _as_strided(a, a.shape[:-1] + g.Lo, lead_strides + g.plane())
-
-
 def _gy_t(gy, g: _Geom, n0: int, n: int):
     """Output gradient of images n0..n0+n as (groups, O/groups, n*T), zero in junk columns."""
     xp = xp_of(gy)
