@@ -13,6 +13,22 @@ except ImportError:  # pragma: no cover - exercised only without ml_dtypes
 _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 
 
+_SCALAR_NAMES = {
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "bfloat16": "BFloat16",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+    "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble",
+}
+
+
 class dtype:
     """A tensor element type, e.g. ``ember.float32``.
 
@@ -21,7 +37,16 @@ class dtype:
         ember.int64
     """
 
-    __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_complex", "is_signed", "_cat")
+    __slots__ = (
+        "name",
+        "np",
+        "itemsize",
+        "is_floating_point",
+        "is_complex",
+        "is_signed",
+        "_cat",
+        "scalar_name",
+    )
 
     def __init__(self, name: str, np_dtype, cat: int):
         self.name = name
@@ -31,6 +56,8 @@ class dtype:
         self.is_floating_point = cat == _FLOAT
         self.is_complex = cat == _COMPLEX
         self.is_signed = name not in ("uint8", "bool")
+        # PyTorch's ScalarType name, used in error messages ("Long", "Float" ...)
+        self.scalar_name = _SCALAR_NAMES.get(name, name.capitalize())
 
     def __repr__(self) -> str:
         return "ember." + self.name
@@ -162,6 +189,23 @@ def set_default_dtype(d: dtype) -> None:
     _default_float = d
 
 
+def _promote_pair(a: dtype, b: dtype) -> dtype:
+    if a is b:
+        return a
+    if a._cat != b._cat:  # the higher kind of number wins, keeping its own width
+        lo, hi = (a, b) if a._cat < b._cat else (b, a)
+        if hi is complex64 and lo is float64:
+            return complex128
+        return hi
+    if bfloat16 is not None and bfloat16 in (a, b):
+        other = b if a is bfloat16 else a
+        return float32 if other is float16 else other
+    return _NP_TO_DTYPE[np.promote_types(a.np, b.np)]
+
+
+_PROMOTE = {(a, b): _promote_pair(a, b) for a in all_dtypes for b in all_dtypes}
+
+
 def promote_types(a: dtype, b: dtype) -> dtype:
     """The dtype that holds values of both ``a`` and ``b``, as ``torch.promote_types``.
 
@@ -169,16 +213,7 @@ def promote_types(a: dtype, b: dtype) -> dtype:
         >>> ember.promote_types(ember.uint8, ember.int8)
         ember.int16
     """
-    if a is b:
-        return a
-    if bfloat16 is not None and (a is bfloat16 or b is bfloat16):
-        other = b if a is bfloat16 else a
-        if other._cat < _FLOAT:
-            return bfloat16
-        if other is float16:
-            return float32
-        return other
-    return _NP_TO_DTYPE[np.promote_types(a.np, b.np)]
+    return _PROMOTE[a, b]
 
 
 def _scalar_dtype(x) -> dtype:

@@ -430,22 +430,9 @@ class Tensor:
         return self.to(D.as_dtype(dtype))
 
     def type_name(self) -> str:
-        names = {
-            "float32": "Float",
-            "float64": "Double",
-            "float16": "Half",
-            "bfloat16": "BFloat16",
-            "int64": "Long",
-            "int32": "Int",
-            "int16": "Short",
-            "int8": "Char",
-            "uint8": "Byte",
-            "bool": "Bool",
-            "complex64": "ComplexFloat",
-            "complex128": "ComplexDouble",
-        }
+        """The legacy type name, e.g. ``'ember.FloatTensor'``."""
         prefix = "ember.cuda." if self.is_cuda else "ember."
-        return f"{prefix}{names[self.dtype.name]}Tensor"
+        return f"{prefix}{self.dtype.scalar_name}Tensor"
 
     def float(self) -> Tensor:
         return self.to(D.float32)
@@ -729,8 +716,14 @@ def _parse_to(*args, **kwargs):
     return dev, (D.as_dtype(dt) if dt is not None else None), copy
 
 
+from .autograd import function as _function  # noqa: E402
+
+_function._bind_tensor()
+
 from . import ops as _ops  # noqa: E402  (ops need Tensor defined first)
 
 for _name in _ops.TENSOR_METHODS:
     setattr(Tensor, _name, getattr(_ops, _name))
-del _name
+for _name, _fn in _ops.METHOD_OVERRIDES.items():
+    setattr(Tensor, _name, _fn)
+del _name, _fn

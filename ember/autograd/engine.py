@@ -97,10 +97,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None, ac
                     slot = capture.get((node, i))
                     if slot is not None and g is not None:
                         captured[slot] = g if slot not in captured else captured[slot] + g
-            if node.materialize_grads:
-                for i, g in enumerate(grads):
-                    if g is None:
-                        grads[i] = _zeros(node._out_meta[i])
+            if node.materialize_grads and None in grads:
+                _materialize(grads, node._out_meta)
             res = node._fn.backward(node, *grads)
             if not isinstance(res, tuple):
                 res = (res,)
@@ -156,12 +154,17 @@ def _done_edge(m, deps, ready, buffers):
                     _done_edge(e[0], deps, ready, buffers)
 
 
-def _zeros(meta):
+def _materialize(grads, out_meta):
+    """Zeros for the outputs that got no gradient (on the device of one that did)."""
     from .._tensor import _make
     from ..backend import xp_of
 
-    arr, shape, dt = meta
-    return _make(xp_of(arr).zeros(shape, dt))
+    like = next(g._data for g in grads if g is not None)
+    xp = xp_of(like)
+    for i, g in enumerate(grads):
+        if g is None and out_meta[i] is not None:
+            shape, dt = out_meta[i]
+            grads[i] = _make(xp.zeros_like(like, dtype=dt, shape=shape))
 
 
 def _deliver_leaf(t, g, create_graph, capture, captured, accumulate, handed):

@@ -13,7 +13,12 @@ from __future__ import annotations
 
 import functools
 
+import numpy as _np
+
 from .grad_mode import state
+
+_ndarray = _np.ndarray
+_generic = _np.generic
 
 _SAVED_FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -23,13 +28,15 @@ _SAVED_FREED = (
 )
 
 
-def _modified_error(t, saved_version, now, node):
+def _modified_error(t, saved_version, now):
+    where = ""
+    if t.grad_fn is not None:
+        where = f", which is output {t._out_nr} of {t.grad_fn.name()},"
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{t.type_name()} {list(t.shape)}], which is output 0 of "
-        f"{node.name()}, is at version {now}; expected version {saved_version} instead. Hint: "
-        "the operation that failed was the backward of this op, or a later in-place op on the "
-        "tensor changed it after it was saved."
+        f"operation: [{t.type_name()} {list(t.shape)}]{where} is at version {now}; expected "
+        f"version {saved_version} instead. Hint: enable anomaly detection to find the operation "
+        "that failed to compute its gradient, with ember.autograd.set_detect_anomaly(True)."
     )
 
 
@@ -37,35 +44,38 @@ class Node:
     """The record of one op application, kept for backward; also the ``ctx`` of forward/backward.
 
     ``_next[i]`` says where the gradient of positional input ``i`` goes: ``None`` (no gradient),
-    a leaf Tensor (accumulate into ``.grad``), or ``(node, output_index)``.
+    a leaf Tensor (accumulate into ``.grad``), or ``(node, output_index)``. ``_meta[i]`` is that
+    input's (shape, dtype) and ``_out_meta[k]`` output k's: the node keeps no arrays besides
+    what was saved for backward.
     """
 
+    # Set on every node; the rarely used fields below are class-level defaults, so that a new
+    # node costs only these few stores (the op's hot path creates one per call).
     __slots__ = (
         "_fn",
         "_next",
         "_meta",
         "_saved",
-        "_to_save",
-        "_released",
         "needs_input_grad",
-        "_non_diff",
-        "materialize_grads",
         "_out_meta",
-        "_out_hooks",
-        "_dirty",
         "__dict__",
         "__weakref__",
     )
 
+    _to_save = None
+    _released = False
+    _non_diff = None
+    _out_hooks = None
+    _dirty = None
+    materialize_grads = True
+
     def __init__(self, fn):
         self._fn = fn
         self._next = ()
+        self._meta = ()
         self._saved = None
-        self._to_save = None
-        self._released = False
-        self._non_diff = None
-        self._out_hooks = None
-        self.materialize_grads = True
+        self._out_meta = ()
+        self.needs_input_grad = ()
 
     # -- the ctx API ---------------------------------------------------------------------------
     def save_for_backward(self, *tensors) -> None:
@@ -77,7 +87,7 @@ class Node:
         self._non_diff = outputs
 
     def mark_dirty(self, *tensors) -> None:
-        """Declare inputs modified in place by forward."""
+        """Declare inputs modified in place by forward (they are returned as outputs)."""
         self._dirty = tensors
 
     def set_materialize_grads(self, value: bool) -> None:
@@ -87,36 +97,34 @@ class Node:
     @property
     def saved_tensors(self) -> tuple:
         """The tensors given to save_for_backward, as Tensors (checked for in-place changes)."""
-        if self._saved is None:
+        saved = self._saved
+        if saved is None:
             if self._released:
                 raise RuntimeError(_SAVED_FREED)
             return ()
         from .._tensor import _make
 
         out = []
-        for kind, obj, aux, version in self._saved:
-            if kind == 0:  # a constant (or None)
+        for kind, obj, aux, version in saved:
+            if kind == 1:  # an input Tensor, as it was
+                vc = obj._vc
+                if vc is not None and vc[0] != version:
+                    raise _modified_error(obj, version, vc[0])
+                out.append(obj)
+            elif kind == 2:  # output ``aux[1]``: re-wrapped here so the graph holds no cycle
+                vc, nr = aux
+                if vc[0] != version:
+                    t = _make(obj, self, nr)
+                    raise _modified_error(t, version, vc[0])
+                t = _make(obj, self, nr)
+                t._vc = vc
+                out.append(t)
+            else:  # a constant (or None)
                 keep = obj is None or hasattr(obj, "_data") or not hasattr(obj, "shape")
                 out.append(obj if keep else _make(obj))
-                continue
-            vc = obj._vc if kind == 1 else aux
-            now = vc[0] if vc is not None else 0
-            if now != version:
-                t = obj if kind == 1 else _make(obj)
-                raise _modified_error(t, version, now, self)
-            if kind == 1:  # an input Tensor, as it was
-                out.append(obj)
-            else:  # output ``aux``: re-wrapped here so the graph holds no reference cycle
-                t = _make(obj, self, self._out_nr_of(obj))
-                t._vc = aux
-                out.append(t)
         return tuple(out)
 
-    def _out_nr_of(self, arr) -> int:
-        for i, (a, _, _) in enumerate(self._out_meta):
-            if a is arr:
-                return i
-        return 0
+    saved_variables = saved_tensors
 
     # -- graph introspection -------------------------------------------------------------------
     def name(self) -> str:
@@ -162,6 +170,10 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
 
+_node_new = object.__new__
+_FALSE = [(False,) * n for n in range(8)]
+
+
 class Function:
     """Base class of custom differentiable ops, with PyTorch's API.
 
@@ -195,29 +207,69 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor, _make, check_same_device
-
         need = False
-        tensors = []
+        first = None
         for a in args:
             if isinstance(a, Tensor):
-                tensors.append(a)
+                if first is None:
+                    first = a
+                elif type(a._data) is not _ndarray or type(first._data) is not _ndarray:
+                    check_same_device((first, a))
                 if a._rg:
                     need = True
-        if len(tensors) > 1:
-            check_same_device(tensors)
-        need = need and state.enabled
-        ctx = Node(cls)
-        if need:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        ctx = _node_new(Node)
+        ctx._fn = cls
+        ctx._saved = None
+        if need and state.enabled:
+            nig = []
+            nxt = []
+            meta = []
+            for a in args:
+                if isinstance(a, Tensor) and a._rg:
+                    nig.append(True)
+                    fn = a.grad_fn
+                    nxt.append(a if fn is None else (fn, a._out_nr))
+                    d = a._data
+                    meta.append((d.shape, d.dtype))
+                else:
+                    nig.append(False)
+                    nxt.append(None)
+                    meta.append(None)
+            ctx.needs_input_grad = tuple(nig)
+            ctx._next = nxt
+            ctx._meta = meta
         else:
-            ctx.needs_input_grad = (False,) * len(args)
+            need = False
+            n = len(args)
+            ctx.needs_input_grad = _FALSE[n] if n < 8 else (False,) * n
 
         if cls._raw:
-            fargs = [a._data if isinstance(a, Tensor) else a for a in args]
-            out = cls.forward(ctx, *fargs, **kwargs)
-            single = not isinstance(out, tuple)
-            arrays = (out,) if single else out
+            out = cls.forward(
+                ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs
+            )
+            if type(out) is not tuple:
+                if type(out) is not _ndarray:
+                    if out is None:
+                        return None
+                    if isinstance(out, _generic):
+                        return _record_scalar(ctx, out, args, need)
+                if not need:
+                    return _make(out)
+                # the common case: one array output of a recorded op
+                diff = out.dtype.kind in "fc" and (
+                    ctx._non_diff is None or not _is_non_diff(out, ctx._non_diff)
+                )
+                t = _make(out, ctx if diff else None, 0)
+                ctx._out_meta = ((out.shape, out.dtype),)
+                if ctx._to_save is not None:
+                    res = (t,)
+                    ctx._saved = tuple(_resolve_saved(x, args, res) for x in ctx._to_save)
+                    ctx._to_save = None
+                return t
+            outs = None
+            arrays = tuple(_np.asarray(o) if isinstance(o, _generic) else o for o in out)
+            raw = out
+            single = False
         else:
             prev = state.enabled
             state.enabled = False
@@ -228,73 +280,80 @@ class Function:
             single = not isinstance(out, tuple)
             outs = (out,) if single else out
             arrays = tuple(o._data if isinstance(o, Tensor) else o for o in outs)
+            raw = arrays
 
         if not need:
-            if cls._raw:
-                res = tuple(_make(a) if a is not None else None for a in arrays)
-            else:
-                res = outs
-            return res[0] if single else res
+            if outs is None:
+                return tuple(_make(a) if a is not None else None for a in arrays)
+            return outs[0] if single else outs
+        return _record(ctx, args, outs, arrays, raw, single)
 
-        # Record the node: where gradients go, and what input shapes/dtypes they must have.
-        nxt = []
-        meta = []
-        for a in args:
-            if isinstance(a, Tensor) and a._rg:
-                fn = a.grad_fn
-                nxt.append((fn, a._out_nr) if fn is not None else a)
-                meta.append((a._data.shape, a._data.dtype))
-            else:
-                nxt.append(None)
-                meta.append(None)
-        ctx._next = tuple(nxt)
-        ctx._meta = meta
-        non_diff = ctx._non_diff or ()
-        results = []
-        out_meta = []
-        for i, arr in enumerate(arrays):
-            if arr is None or not hasattr(arr, "dtype"):
-                results.append(arr)
-                out_meta.append((None, None, None))
-                continue
-            diff = arr.dtype.kind in "fc" and not any(arr is _raw_of(n) for n in non_diff)
-            if not cls._raw and isinstance(outs[i], Tensor):
-                t = outs[i]
-                if diff:
-                    t.grad_fn, t._out_nr, t._rg = ctx, i, True
-            else:
-                t = _make(arr, ctx if diff else None, i)
-            results.append(t)
-            out_meta.append((arr, arr.shape, arr.dtype))
-        ctx._out_meta = out_meta
-        if ctx._to_save is not None:
-            ctx._saved = tuple(_resolve_saved(x, args, results) for x in ctx._to_save)
-            ctx._to_save = None
+
+def _is_non_diff(arr, non_diff) -> bool:
+    return any(arr is getattr(n, "_data", n) for n in non_diff)
+
+
+def _record_scalar(ctx, out, args, need):
+    """A forward that returned a NumPy scalar: record it as a 0-d array output."""
+    arr = _np.asarray(out)
+    if not need:
+        return _make(arr)
+    return _record(ctx, args, None, (arr,), (out,), True)
+
+
+def _record(ctx, args, outs, arrays, raw, single):
+    """Wrap the outputs of a recorded op, attach them to ``ctx`` and resolve what it saved."""
+    non_diff = ctx._non_diff or ()
+    dirty = ctx._dirty or ()
+    results = []
+    out_meta = []
+    for i, arr in enumerate(arrays):
+        if arr is None or not hasattr(arr, "dtype"):
+            results.append(outs[i] if outs is not None else arr)
+            out_meta.append(None)
+            continue
+        diff = arr.dtype.kind in "fc" and not any(arr is getattr(n, "_data", n) for n in non_diff)
+        if outs is not None and isinstance(outs[i], Tensor):
+            t = outs[i]
+            if any(t is a for a in args) and not any(t is d for d in dirty):
+                # an input returned as is: the output is a new tensor viewing it
+                t = _make(arr)
+                t._vc = outs[i]._vc
+            if diff:
+                t.grad_fn, t._out_nr, t._rg = ctx, i, True
+            elif any(t is d for d in dirty):
+                t.grad_fn, t._rg = None, False
+        else:
+            t = _make(arr, ctx if diff else None, i)
+        results.append(t)
+        out_meta.append((arr.shape, arr.dtype))
+    ctx._out_meta = tuple(out_meta)
+    if ctx._to_save is not None:
         res = tuple(results)
-        return res[0] if single else res
+        ctx._saved = tuple(_resolve_saved(x, args, res, raw) for x in ctx._to_save)
+        ctx._to_save = None
+    return results[0] if single else tuple(results)
 
 
-def _raw_of(x):
-    return getattr(x, "_data", x)
-
-
-def _resolve_saved(x, args, results):
+def _resolve_saved(x, args, results, raw=()):
     """Turn one save_for_backward item into (kind, obj, aux, version).
 
     kind 1: an input Tensor (kept as is, for double backward); kind 2: an output, kept as its
-    array and version counter; kind 0: anything else, kept as a constant.
+    array, with aux = (version counter, output index); kind 0: anything else, a constant.
     """
     if x is None:
         return (0, None, None, 0)
     for a in args:
-        if hasattr(a, "_vc") and (x is a or a._data is x):
+        if isinstance(a, Tensor) and (x is a or a._data is x):
             vc = a._vc
             return (1, a, None, vc[0] if vc is not None else 0)
-    for r in results:
-        if r is not None and (x is r or getattr(r, "_data", None) is x):
+    for i, r in enumerate(results):
+        if r is not None and (
+            x is r or getattr(r, "_data", None) is x or (i < len(raw) and raw[i] is x)
+        ):
             if r._vc is None:
                 r._vc = [0]
-            return (2, r._data, r._vc, r._vc[0])
+            return (2, r._data, (r._vc, i), r._vc[0])
     return (0, x, None, 0)
 
 
@@ -327,7 +386,7 @@ def once_differentiable(backward):
             single = not isinstance(out, tuple)
             outs = (out,) if single else out
             outs = tuple(
-                _make(o._data, _OnceDiffNode(ctx), 0) if o is not None else None for o in outs
+                _make(o._data, _OnceDiffNode(o), 0) if o is not None else None for o in outs
             )
             return outs[0] if single else outs
         return out
@@ -343,9 +402,13 @@ class _OnceDiff(Function):
         )
 
 
-def _OnceDiffNode(_ctx):
+def _OnceDiffNode(out):
     n = Node(_OnceDiff)
-    n._next = ()
-    n._meta = []
-    n._out_meta = []
+    n._out_meta = ((out._data.shape, out._data.dtype),)
     return n
+
+
+# Tensor needs this module first (a cycle): the names are bound once ember._tensor exists.
+def _bind_tensor():
+    global Tensor, _make, check_same_device
+    from .._tensor import Tensor, _make, check_same_device  # noqa: F811

@@ -6,11 +6,12 @@ import functools
 
 
 class _State:
-    __slots__ = ("enabled", "anomaly")
+    __slots__ = ("enabled", "anomaly", "inference")
 
     def __init__(self):
         self.enabled = True
         self.anomaly = False
+        self.inference = False
 
 
 state = _State()
@@ -101,9 +102,32 @@ class inference_mode(_GradMode):
 
     def __init__(self, mode: bool = True):
         self._mode = not mode
+        self._inference = bool(mode)
+
+    def __enter__(self):
+        self._prev = state.enabled
+        self._prev_inf = state.inference
+        if self._inference:
+            state.enabled = False
+            state.inference = True
+
+    def __exit__(self, *exc):
+        state.enabled = self._prev
+        state.inference = self._prev_inf
+        return False
 
     def _args(self):
-        return (not self._mode,)
+        return (self._inference,)
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether an ``inference_mode()`` block is active.
+
+    Example:
+        >>> with ember.inference_mode(): ember.is_inference_mode_enabled()
+        True
+    """
+    return state.inference
 
 
 class detect_anomaly:

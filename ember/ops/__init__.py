@@ -56,10 +56,12 @@ negative reciprocal sign sgn floor ceil trunc fix frac round square logit xlogy 
 rad2deg nan_to_num eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and
 logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not
 bitwise_left_shift bitwise_right_shift isnan isinf isposinf isneginf isfinite isclose allclose
-equal where clamp clip clamp_min clamp_max lerp addcmul addcdiv
+equal clamp clip clamp_min clamp_max lerp addcmul addcdiv
 add_ sub_ mul_ div_ pow_ clamp_ clip_ exp_ log_ sqrt_ neg_ abs_ sigmoid_ tanh_ floor_ ceil_ round_
 trunc_ reciprocal_ lerp_ addcmul_ addcdiv_ remainder_ fmod_ sin_ cos_ rsqrt_ sign_ square_
-clamp_min_ clamp_max_ nan_to_num_ floor_divide_ copy_ fill_ zero_
+clamp_min_ clamp_max_ nan_to_num_ floor_divide_ copy_ fill_ zero_ exp2_ expm1_ log2_ log10_ log1p_
+tan_ erf_ frac_ true_divide_ divide_ atan2_ asin_ acos_ atan_ sinh_ cosh_ logical_not_ cumsum_
+cumprod_
 sum sum_to_size mean nansum nanmean prod max min amax amin aminmax argmax argmin var std logsumexp
 norm all any count_nonzero cumsum cumprod cummax sort argsort msort topk kthvalue median
 reshape view view_as reshape_as flatten unflatten squeeze unsqueeze permute transpose swapaxes
@@ -74,3 +76,6 @@ matmul mm bmm mv addmm addmv baddbmm addbmm dot vdot inner outer ger tensordot c
 new_tensor new_zeros new_ones new_empty new_full uniform_ normal_ bernoulli_ random_ exponential_
 geometric_ log_normal_ cauchy_ bernoulli multinomial
 """.split()
+
+# Methods whose signature differs from the function's (``x.flip(0, 1)``, ``x.where(cond, y)``).
+METHOD_OVERRIDES = {"flip": shape.flip_method, "where": elementwise.where_method}

@@ -30,15 +30,20 @@ wrap_dim = _wrap_dim
 
 
 def dims_of(dim, ndim: int) -> tuple:
-    """Normalise ``dim`` (None, int, or sequence) to a sorted tuple of non-negative dims."""
+    """Normalise ``dim`` (None, int, or sequence) to a sorted tuple of non-negative dims.
+
+    A 0-d tensor accepts dim 0 or -1 (as PyTorch does) and has no dims to reduce.
+    """
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (int, np.integer)):
-        return (_wrap_dim(int(dim), ndim),)
+        d = _wrap_dim(int(dim), ndim)
+        return (d,) if ndim else ()
     out = tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
-    if len(set(out)) != len(out):
-        raise RuntimeError(f"dim {list(dim)} appears multiple times in the list of dims")
-    return out
+    for a, b in zip(out, out[1:]):
+        if a == b:
+            raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+    return out if ndim else ()
 
 
 def is_scalar(x) -> bool:

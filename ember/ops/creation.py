@@ -443,7 +443,7 @@ def eye(
 def _float_dt(dtype):
     dt = D.as_dtype(dtype) if dtype is not None else D.get_default_dtype()
     if not dt.is_floating_point:
-        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{dt.name.capitalize()}'")
+        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{dt.scalar_name}'")
     return dt
 
 

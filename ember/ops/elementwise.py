@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from .._tensor import check_same_device
 from ..autograd.function import Primitive
 from ._util import D, Tensor, _make, is_scalar, np, promote, state, xp_of
 
@@ -147,28 +148,60 @@ class Atan2(Primitive):
 
 
 def _binary(cls, a, b, float_op=False):
-    # Fast path: two tensors of one dtype, on one backend, nothing to record.
-    if type(a) is Tensor and type(b) is Tensor:
-        ad, bd = a._data, b._data
+    try:
+        # Fast path: two tensors of one dtype on one backend need no promotion.
         if (
-            ad.dtype is bd.dtype
-            and type(ad) is type(bd)
-            and not (state.enabled and (a._rg or b._rg))
-            and (not float_op or ad.dtype.kind in "fc")
+            type(a) is Tensor
+            and type(b) is Tensor
+            or isinstance(a, Tensor)
+            and isinstance(b, Tensor)
         ):
-            return _make(cls.fn(ad, bd))
-    if not isinstance(a, Tensor):
-        if not isinstance(b, Tensor):
-            raise TypeError(f"expected a Tensor, got {type(a).__name__} and {type(b).__name__}")
-        if not is_scalar(a):
-            raise TypeError(f"unsupported operand type(s): '{type(a).__name__}' and 'Tensor'")
-    elif not isinstance(b, Tensor) and not is_scalar(b):
-        if isinstance(b, (list, tuple)) or hasattr(b, "__array__"):
-            b = xp_tensor(b, a)
-        else:
-            return NotImplemented
-    (a, b), _ = promote(a, b, float_op=float_op)
-    return cls.apply(a, b)
+            ad, bd = a._data, b._data
+            if (
+                ad.dtype is bd.dtype
+                and type(ad) is type(bd)
+                and (not float_op or ad.dtype.kind in "fc")
+            ):
+                if (a._rg or b._rg) and state.enabled:
+                    return cls.apply(a, b)
+                if type(ad) is not np.ndarray:
+                    check_same_device((a, b))
+                return _make(cls.fn(ad, bd))
+        if not isinstance(a, Tensor):
+            if not isinstance(b, Tensor):
+                raise TypeError(f"expected a Tensor, got {type(a).__name__} and {type(b).__name__}")
+            if not is_scalar(a):
+                raise TypeError(f"unsupported operand type(s): '{type(a).__name__}' and 'Tensor'")
+        elif not isinstance(b, Tensor) and not is_scalar(b):
+            if isinstance(b, (list, tuple)) or hasattr(b, "__array__"):
+                b = xp_tensor(b, a)
+            else:
+                return NotImplemented
+        (a, b), _ = promote(a, b, float_op=float_op)
+        return cls.apply(a, b)
+    except ValueError:
+        check_broadcast(a, b)
+        raise
+
+
+def check_broadcast(*xs) -> tuple:
+    """The broadcast shape of the tensors among ``xs``; PyTorch's RuntimeError if none exists."""
+    shapes = [x._data.shape for x in xs if isinstance(x, Tensor)]
+    out = []
+    for i in range(1, max((len(s) for s in shapes), default=0) + 1):
+        size = 1
+        for s in shapes:
+            n = s[-i] if i <= len(s) else 1
+            if n != 1:
+                if size != 1 and n != size:
+                    nd = max(len(s) for s in shapes)
+                    raise RuntimeError(
+                        f"The size of tensor a ({size}) must match the size of tensor b ({n}) "
+                        f"at non-singleton dimension {nd - i}"
+                    )
+                size = n
+        out.append(size)
+    return tuple(reversed(out))
 
 
 def xp_tensor(x, like):
@@ -183,6 +216,7 @@ def add(input, other, *, alpha=1, out=None):
         tensor([2.5000, 3.5000])
     """
     if alpha != 1:
+        _check_alpha(input, other, alpha)
         other = other * alpha
     return _out(_binary(Add, input, other), out)
 
@@ -205,8 +239,16 @@ def sub(input, other, *, alpha=1, out=None):
             "supported. Use the `^` or `logical_xor()` operator instead."
         )
     if alpha != 1:
+        _check_alpha(input, other, alpha)
         other = other * alpha
     return _out(_binary(Sub, input, other), out)
+
+
+def _check_alpha(input, other, alpha) -> None:
+    if isinstance(alpha, float) and not D.result_type(input, other).is_floating_point:
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number."
+        )
 
 
 def rsub(input, other, *, alpha=1):
@@ -252,32 +294,65 @@ multiply = mul
 subtract = sub
 
 
+class FloorDivide(Primitive):
+    """Rounded division: piecewise constant, so its gradient is zero (as in PyTorch)."""
+
+    fn = np.floor_divide
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.floor_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        z = g * 0
+        return z if ctx.needs_input_grad[0] else None, z if ctx.needs_input_grad[1] else None
+
+
 def floor_divide(input, other, *, out=None):
-    """Division rounded down to the nearest integer."""
-    (a, b), dt = promote(input, other)
+    """Division rounded down to the nearest integer.
+
+    Example:
+        >>> ember.floor_divide(ember.tensor([7, -7]), 2)
+        tensor([ 3, -4])
+    """
+    return _out(_binary(FloorDivide, input, other), out)
+
+
+def _int_binary(ufunc, a, b):
     xa = a._data if isinstance(a, Tensor) else a
     xb = b._data if isinstance(b, Tensor) else b
-    return _out(_make(np.floor_divide(xa, xb)), out)
+    try:
+        return _make(ufunc(xa, xb))
+    except ValueError:
+        check_broadcast(a, b)
+        raise
 
 
 def remainder(input, other, *, out=None):
-    """Python-style modulus (the result has the sign of ``other``)."""
+    """Python-style modulus (the result has the sign of ``other``).
+
+    Example:
+        >>> ember.remainder(ember.tensor([-3, 3]), 2)
+        tensor([1, 1])
+    """
     (a, b), dt = promote(input, other)
-    q = floor_divide(a, b)
     if not dt.is_floating_point:
-        xa = a._data if isinstance(a, Tensor) else a
-        xb = b._data if isinstance(b, Tensor) else b
-        return _out(_make(np.remainder(xa, xb)), out)
+        return _out(_int_binary(np.remainder, a, b), out)
+    q = floor_divide(a, b)
     return _out(a - q.detach() * b, out)
 
 
 def fmod(input, other, *, out=None):
-    """C-style modulus (the result has the sign of ``input``)."""
+    """C-style modulus (the result has the sign of ``input``).
+
+    Example:
+        >>> ember.fmod(ember.tensor([-3, 3]), 2)
+        tensor([-1,  1])
+    """
     (a, b), dt = promote(input, other)
     if not dt.is_floating_point:
-        xa = a._data if isinstance(a, Tensor) else a
-        xb = b._data if isinstance(b, Tensor) else b
-        return _out(_make(np.fmod(xa, xb)), out)
+        return _out(_int_binary(np.fmod, a, b), out)
     q = trunc(a / b).detach()
     return _out(a - q * b, out)
 
@@ -302,11 +377,13 @@ def pow(input, exponent, *, out=None):
 
 def maximum(input, other, *, out=None):
     """Elementwise maximum (NaN propagates)."""
+    _need_tensor("maximum", input, other)
     return _out(_binary(Maximum, input, other), out)
 
 
 def minimum(input, other, *, out=None):
     """Elementwise minimum (NaN propagates)."""
+    _need_tensor("minimum", input, other)
     return _out(_binary(Minimum, input, other), out)
 
 
@@ -316,10 +393,20 @@ fmin = minimum
 
 def atan2(input, other, *, out=None):
     """Elementwise arctangent of ``input / other`` in the right quadrant."""
+    _need_tensor("atan2", input, other)
     return _out(_binary(Atan2, input, other, float_op=True), out)
 
 
 arctan2 = atan2
+
+
+def _need_tensor(name, input, other) -> None:
+    for pos, (arg, x) in enumerate((("input", input), ("other", other)), 1):
+        if not isinstance(x, Tensor):
+            raise TypeError(
+                f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                f"{type(x).__name__}"
+            )
 
 
 def _out(result, out):
@@ -456,7 +543,21 @@ def _zero_grad(x, y, g):
     return g * 0
 
 
-sign, _ = _unary("sign", np.sign, _zero_grad, save="", float_op=False)
+_sign, _ = _unary("sign", np.sign, _zero_grad, save="", float_op=False)
+
+
+def sign(input, *, out=None):
+    """-1, 0 or 1 by the sign of each element (bool tensors are their own sign).
+
+    Example:
+        >>> ember.sign(ember.tensor([-2.0, 0.0, 3.0]))
+        tensor([-1.,  0.,  1.])
+    """
+    if isinstance(input, Tensor) and input._data.dtype == np.bool_:
+        return _out(input.clone(), out)
+    return _sign(input, out=out)
+
+
 sgn = sign
 floor, _ = _unary("floor", np.floor, _zero_grad, save="", float_op=False)
 ceil, _ = _unary("ceil", np.ceil, _zero_grad, save="", float_op=False)
@@ -524,14 +625,18 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
 # comparisons and logic (no gradients)
 
 
-def _cmp(ufunc, name):
+def _cmp(ufunc, name, tensor_only=False):
     def fn(input, other, *, out=None):
-        if (
-            type(input) is Tensor
-            and type(other) is Tensor
-            and type(input._data) is type(other._data)
-        ):
-            return _out(_make(ufunc(input._data, other._data)), out)
+        if type(input) is Tensor and type(other) is Tensor:
+            a, b = input._data, other._data
+            if type(a) is np.ndarray and type(b) is np.ndarray:
+                try:
+                    return _out(_make(ufunc(a, b)), out)
+                except ValueError:
+                    check_broadcast(input, other)
+                    raise
+        if tensor_only:
+            _need_tensor(name, input, other)
         a = input._data if isinstance(input, Tensor) else input
         b = other._data if isinstance(other, Tensor) else other
         if not isinstance(input, Tensor) and not isinstance(other, Tensor):
@@ -541,13 +646,19 @@ def _cmp(ufunc, name):
         if b is None or a is None:
             return False if name == "eq" else True if name == "ne" else NotImplemented
         if isinstance(input, Tensor) and isinstance(other, Tensor):
-            from .._tensor import check_same_device
-
             check_same_device([input, other])
-        return _out(_make(ufunc(a, b)), out)
+        try:
+            return _out(_make(ufunc(a, b)), out)
+        except ValueError:
+            check_broadcast(input, other)
+            raise
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Elementwise ``{name}`` comparison; returns a bool tensor."
+    fn.__doc__ = (
+        f"Elementwise ``{name}``; returns a bool tensor.\n\n    Example:\n"
+        f"        >>> ember.{name}(ember.tensor([1, 2]), ember.tensor([2, 2])).shape\n"
+        "        ember.Size([2])\n"
+    )
     return fn
 
 
@@ -558,16 +669,16 @@ le = _cmp(np.less_equal, "le")
 gt = _cmp(np.greater, "gt")
 ge = _cmp(np.greater_equal, "ge")
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
-logical_and = _cmp(np.logical_and, "logical_and")
-logical_or = _cmp(np.logical_or, "logical_or")
-logical_xor = _cmp(np.logical_xor, "logical_xor")
+logical_and = _cmp(np.logical_and, "logical_and", tensor_only=True)
+logical_or = _cmp(np.logical_or, "logical_or", tensor_only=True)
+logical_xor = _cmp(np.logical_xor, "logical_xor", tensor_only=True)
 
 
 def _bitwise(ufunc, name):
     def fn(input, other, *, out=None):
         (a, b), dt = promote(input, other)
         if dt.is_floating_point:
-            raise TypeError(f"\"{name}_cpu\" not implemented for '{dt.name.capitalize()}'")
+            raise TypeError(f"\"{name}_cpu\" not implemented for '{dt.scalar_name}'")
         xa = a._data if isinstance(a, Tensor) else a
         xb = b._data if isinstance(b, Tensor) else b
         return _out(_make(ufunc(xa, xb)), out)
@@ -678,7 +789,7 @@ def where(condition, input=None, other=None, *, out=None):
         else:
             raise RuntimeError(
                 f"where expected condition to be a boolean tensor, but got a "
-                f"tensor with dtype {condition.dtype.name.capitalize()}"
+                f"tensor with dtype {condition.dtype.scalar_name}"
             )
     (a, b), dt = promote(input, other)
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else condition
@@ -687,7 +798,16 @@ def where(condition, input=None, other=None, *, out=None):
         a = _make(xp.asarray(a, dtype=dt.np))
     if not isinstance(b, Tensor):
         b = _make(xp.asarray(b, dtype=dt.np))
-    return _out(Where.apply(condition, a, b), out)
+    try:
+        return _out(Where.apply(condition, a, b), out)
+    except ValueError:
+        check_broadcast(condition, a, b)
+        raise
+
+
+def where_method(self, condition, y):
+    """``x.where(condition, y)``: ``ember.where(condition, x, y)``."""
+    return where(condition, self, y)
 
 
 def zeros_like_(t: Tensor) -> Tensor:
@@ -857,8 +977,8 @@ def _assign(self: Tensor, r: Tensor, name: str = "copy_") -> Tensor:
         return r
     if r._data.dtype != self._data.dtype and not D.can_cast(r.dtype, self.dtype):
         raise RuntimeError(
-            f"result type {r.dtype.name.capitalize()} can't be cast to the desired output type "
-            f"{self.dtype.name.capitalize()}"
+            f"result type {r.dtype.scalar_name} can't be cast to the desired output type "
+            f"{self.dtype.scalar_name}"
         )
     if r._data.shape != self._data.shape:
         try:
@@ -905,6 +1025,22 @@ ceil_ = inplace(ceil, "ceil_")
 round_ = inplace(round, "round_")
 trunc_ = inplace(trunc, "trunc_")
 reciprocal_ = inplace(reciprocal, "reciprocal_")
+exp2_ = inplace(exp2, "exp2_")
+expm1_ = inplace(expm1, "expm1_")
+log2_ = inplace(log2, "log2_")
+log10_ = inplace(log10, "log10_")
+log1p_ = inplace(log1p, "log1p_")
+tan_ = inplace(tan, "tan_")
+erf_ = inplace(erf, "erf_")
+frac_ = inplace(frac, "frac_")
+true_divide_ = divide_ = inplace(div, "true_divide_")
+atan2_ = inplace(atan2, "atan2_")
+asin_ = inplace(asin, "asin_")
+acos_ = inplace(acos, "acos_")
+atan_ = inplace(atan, "atan_")
+sinh_ = inplace(sinh, "sinh_")
+cosh_ = inplace(cosh, "cosh_")
+logical_not_ = inplace(logical_not, "logical_not_")
 lerp_ = inplace(lerp, "lerp_")
 addcmul_ = inplace(addcmul, "addcmul_")
 addcdiv_ = inplace(addcdiv, "addcdiv_")

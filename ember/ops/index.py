@@ -185,7 +185,10 @@ def setitem(input, index, value):
                 "unsupported operation: the tensor is a read-only view (from "
                 "expand); clone() it first"
             )
-        input._data[key] = v
+        try:
+            input._data[key] = v
+        except ValueError:
+            raise _setitem_error(input._data, key, v) from None
         input._bump()
         return
     if not isinstance(value, Tensor):
@@ -194,7 +197,18 @@ def setitem(input, index, value):
         value = value.to(input.dtype)
     old = _make(input._data.copy(), input.grad_fn, input._out_nr) if input._rg else input
     old._rg = input._rg
-    _assign(input, IndexPut.apply(old, value, key, False), "setitem")
+    try:
+        r = IndexPut.apply(old, value, key, False)
+    except ValueError:
+        raise _setitem_error(input._data, key, value._data) from None
+    _assign(input, r, "setitem")
+
+
+def _setitem_error(arr, key, v) -> RuntimeError:
+    return RuntimeError(
+        f"shape mismatch: value tensor of shape {list(getattr(v, 'shape', ()))} cannot be "
+        f"broadcast to indexing result of shape {list(arr[key].shape)}"
+    )
 
 
 def _grids(idx, dim):
@@ -206,8 +220,8 @@ def _grids(idx, dim):
 
 
 def _check_gather(name, input, dim, index):
-    if not isinstance(index, Tensor) or index._data.dtype != np.int64:
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    if not isinstance(index, Tensor) or index._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
     if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     d = wrap_dim(dim, input.ndim)
@@ -411,8 +425,10 @@ class IndexAdd(Primitive):
 
 
 def _check_index(name, index):
-    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
-        raise IndexError(f"{name}(): Expected dtype int32/int64 for index")
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"{name}(): Expected dtype int32 or int64 for index")
     if index.ndim > 1:
         raise IndexError(f"{name}(): Index is supposed to be a vector")
 
@@ -431,7 +447,7 @@ def index_select(input, dim, index):
     if a.size and (a.min() < 0 or a.max() >= n):
         raise IndexError("index out of range in self")
     if input.ndim == 0:
-        return input.reshape(1).index_select(0, index).reshape(index.shape)
+        return input.reshape(1).index_select(0, index).reshape(())
     return IndexSelect.apply(input, d, a.astype(np.int64, copy=False))
 
 

@@ -121,12 +121,29 @@ def mv(input, vec):
     return matmul(input, vec)
 
 
-def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    """``beta * input + alpha * (mat1 @ mat2)``."""
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (mat1 @ mat2)`` (``input`` broadcasts; ignored when beta=0).
+
+    Example:
+        >>> ember.addmm(ember.zeros(2), ember.ones(3, 2).t(), ember.ones(3, 2)).tolist()
+        [[3.0, 3.0], [3.0, 3.0]]
+    """
     p = mm(mat1, mat2)
+    if not p.is_floating_point():  # integral products take integral scalars, as in PyTorch
+        alpha, beta = int(alpha), int(beta)
     if alpha != 1:
         p = p * alpha
-    return p + (input if beta == 1 else input * beta) if beta != 0 else p
+    if beta != 0:
+        p = p + (input if beta == 1 else input * beta)
+    elif input.shape != p.shape:
+        from .elementwise import check_broadcast
+
+        check_broadcast(input, p)
+    if out is not None:
+        from .elementwise import _out
+
+        return _out(p, out)
+    return p
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
@@ -179,6 +196,9 @@ def outer(input, vec2):
         >>> ember.outer(ember.tensor([1, 2]), ember.tensor([1, 10])).tolist()
         [[1, 10], [2, 20]]
     """
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
 
 
@@ -218,7 +238,13 @@ class Einsum(Primitive):
     def forward(ctx, eq, *ops):
         ctx.eq = eq
         ctx.save_for_backward(*ops)
-        return xp_of(ops[0]).einsum(eq, *ops, optimize=len(ops) > 2)
+        try:
+            return xp_of(ops[0]).einsum(eq, *ops, optimize=len(ops) > 2)
+        except ValueError:
+            shapes = " ".join(str(list(o.shape)) for o in ops)
+            raise RuntimeError(
+                f"einsum(): operands do not broadcast with remapped shapes: {eq} {shapes}"
+            ) from None
 
     @staticmethod
     def backward(ctx, g):

@@ -75,7 +75,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if not (input.is_floating_point() or input.is_complex()):
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {input.dtype.name.capitalize()}"
+            f"or complex dtype. Got: {input.dtype.scalar_name}"
         )
     dims = dims_of(dim, input.ndim) if dim is not None and dim != () else tuple(range(input.ndim))
     n = 1
@@ -309,16 +309,16 @@ class Norm2(Primitive):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         xp = xp_of(x)
-        y = xp.sqrt(np.sum(x * x, axis=dims, keepdims=True))
+        y = xp.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim))
         ctx.save_for_backward(x, y)
-        ctx.keepdim, ctx.outshape = keepdim, None
-        return y if keepdim else y.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
+        ctx.kshape = _keep_shape(x.shape, dims)
+        return y
 
     @staticmethod
     def backward(ctx, g):
+        # the output is saved (not recomputed) so that double backward sees d y / d x
         x, y = ctx.saved_tensors
-        if not ctx.keepdim:
-            g = g.reshape(y.shape)
+        g, y = g.reshape(ctx.kshape), y.reshape(ctx.kshape)
         safe = where(y == 0, y * 0 + 1, y)
         return g * x / safe, None, None
 
@@ -335,7 +335,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if not (input.is_floating_point() or input.is_complex()):
         raise RuntimeError(
             "linalg.vector_norm: Expected a floating point or complex tensor as "
-            f"input. Got {input.dtype.name.capitalize()}"
+            f"input. Got {input.dtype.scalar_name}"
         )
     if isinstance(dim, int):
         dim = (dim,)
@@ -355,16 +355,32 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return sum(input.abs() ** p, dims, keepdim) ** (1.0 / p)
 
 
-def all(input, dim=None, keepdim=False):
-    """Whether all elements (along ``dim``) are true."""
+def _logical_reduce(fn, input, dim, keepdim):
     dims = dims_of(dim, input.ndim) if dim is not None else None
-    return _make(np.all(input._data, axis=dims, keepdims=keepdim))
+    r = fn(input._data, axis=dims, keepdims=keepdim)
+    if input._data.dtype == np.uint8:  # PyTorch keeps uint8 for uint8 inputs
+        r = r.astype(np.uint8)
+    return _make(xp_of(input._data).asarray(r))
+
+
+def all(input, dim=None, keepdim=False):
+    """Whether all elements (along ``dim``) are true.
+
+    Example:
+        >>> ember.tensor([[True, False], [True, True]]).all(dim=1)
+        tensor([False,  True])
+    """
+    return _logical_reduce(np.all, input, dim, keepdim)
 
 
 def any(input, dim=None, keepdim=False):
-    """Whether any element (along ``dim``) is true."""
-    dims = dims_of(dim, input.ndim) if dim is not None else None
-    return _make(np.any(input._data, axis=dims, keepdims=keepdim))
+    """Whether any element (along ``dim``) is true.
+
+    Example:
+        >>> ember.tensor([0.0, 2.0]).any()
+        tensor(True)
+    """
+    return _logical_reduce(np.any, input, dim, keepdim)
 
 
 def count_nonzero(input, dim=None):
@@ -416,6 +432,24 @@ class Cumprod(Primitive):
         d = ctx.dim
         # d out_j / d x_i = out_j / x_i for j >= i (inputs without zeros)
         return flip(flip(g * y, (d,)).cumsum(d), (d,)) / x, None
+
+
+def cumsum_(input, dim, *, dtype=None):
+    """In-place cumsum."""
+    from .elementwise import inplace
+
+    if input._data.dtype == np.bool_ and input.numel() > 1:
+        raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
+    if input._data.dtype == np.bool_:
+        return input
+    return inplace(cumsum, "cumsum_")(input, dim, dtype=dtype)
+
+
+def cumprod_(input, dim, *, dtype=None):
+    """In-place cumprod."""
+    from .elementwise import inplace
+
+    return inplace(cumprod, "cumprod_")(input, dim, dtype=dtype)
 
 
 def cumprod(input, dim, *, dtype=None):

@@ -377,6 +377,16 @@ class Clone(Primitive):
         return g
 
 
+def detach(input):
+    """``input.detach()``: the same memory, cut off from the graph.
+
+    Example:
+        >>> ember.detach(ember.ones(2, requires_grad=True)).requires_grad
+        False
+    """
+    return input.detach()
+
+
 def clone(input, *, memory_format=None):
     """A copy that stays in the graph.
 
@@ -414,7 +424,7 @@ def cat(tensors, dim=0, *, out=None):
 
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     for i, t_ in enumerate(tensors):
         if not isinstance(t_, Tensor):
             raise TypeError(
@@ -533,8 +543,12 @@ def narrow(input, dim, start, length):
         start = int(start.item())
     if start < 0:
         start += n
-    if not 0 <= start <= n or length < 0 or start + length > n:
-        raise IndexError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    if not 0 <= start <= n:
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-n}, {n}], but got {start})"
+        )
+    if length < 0 or start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     idx = (slice(None),) * d + (slice(start, start + length),)
     return input[idx]
 
@@ -625,21 +639,34 @@ def flip(input, dims):
     """Reverse the order along ``dims`` (a copy, as in PyTorch).
 
     Example:
-        >>> ember.tensor([1, 2, 3]).flip(0)
+        >>> ember.flip(ember.tensor([1, 2, 3]), (0,))
         tensor([3, 2, 1])
     """
-    dims = dims_of(dims, input.ndim)
-    return Flip.apply(input, dims)
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(
+            f"flip(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}"
+        )
+    d = dims_of(dims, input.ndim)
+    if len(d) != len(dims) and input.ndim:
+        raise RuntimeError(f"dims has duplicates, original flip dims size={len(dims)}")
+    return Flip.apply(input, d)
+
+
+def flip_method(self, *dims):
+    """``x.flip(0, 1)`` or ``x.flip((0, 1))``."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = dims[0]
+    return flip(self, tuple(dims))
 
 
 def fliplr(input):
     """Flip left-right (dim 1)."""
-    return flip(input, 1)
+    return flip(input, (1,))
 
 
 def flipud(input):
     """Flip up-down (dim 0)."""
-    return flip(input, 0)
+    return flip(input, (0,))
 
 
 class Roll(Primitive):
