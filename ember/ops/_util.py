@@ -87,7 +87,17 @@ def promote(*xs, float_op: bool = False):
                 x = x.to(dt)
         elif not is_scalar(x):
             raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
-        elif isinstance(x, np.generic):
-            x = x.item()
+        else:
+            if isinstance(x, np.generic):
+                x = x.item()
+            if dt is D.bfloat16 or dt._cat == D._INT and type(x) is int and not _fits(x, dt):
+                # NumPy would widen bfloat16 and refuse out-of-range ints; PyTorch keeps the
+                # tensor's dtype (ints wrap around)
+                x = np.array(x).astype(dt.np)[()]
         out.append(x)
     return out, dt
+
+
+def _fits(v: int, dt) -> bool:
+    info = np.iinfo(dt.np)
+    return info.min <= v <= info.max

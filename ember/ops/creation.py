@@ -433,6 +433,9 @@ def eye(
         tensor([[1., 0.],
                 [0., 1.]])
     """
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     dt = D.as_dtype(dtype) if dtype is not None else D.get_default_dtype()
     return _finish(np.eye(n, m, dtype=dt.np), None, device, requires_grad)
 
@@ -443,7 +446,9 @@ def eye(
 def _float_dt(dtype):
     dt = D.as_dtype(dtype) if dtype is not None else D.get_default_dtype()
     if not dt.is_floating_point:
-        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{dt.scalar_name}'")
+        raise NotImplementedError(
+            f"\"check_uniform_bounds\" not implemented for '{dt.scalar_name}'"
+        )
     return dt
 
 
@@ -604,18 +609,27 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if (w < 0).any() or not np.isfinite(w).all():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     rows = w.reshape(-1, w.shape[-1])
+    n = rows.shape[1]
+    if not replacement and num_samples > n:
+        raise RuntimeError(
+            "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+        )
+    total = rows.sum(1, keepdims=True)
+    if (total <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     g = _gen(generator)
-    out = []
-    for r in rows:
-        total = r.sum()
-        if total <= 0:
-            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        if not replacement and num_samples > (r > 0).sum():
-            raise RuntimeError(
-                "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
-            )
-        out.append(g.choice(len(r), size=num_samples, replace=replacement, p=r / total))
-    arr = np.array(out, dtype=np.int64).reshape(w.shape[:-1] + (num_samples,))
+    if replacement:
+        cdf = np.cumsum(rows / total, axis=1)
+        u = g.random((rows.shape[0], num_samples))
+        idx = np.stack([np.searchsorted(c, v, side="right") for c, v in zip(cdf, u)])
+        idx = np.minimum(idx, n - 1)
+    else:
+        # Exponential race: each category draws E/p and the smallest keys win, which samples
+        # without replacement in proportion to p; zero-probability categories come last.
+        with np.errstate(divide="ignore"):
+            keys = g.exponential(size=rows.shape) / rows
+        idx = np.argsort(keys, axis=1, kind="stable")[:, :num_samples]
+    arr = idx.astype(np.int64).reshape(w.shape[:-1] + (num_samples,))
     return _finish(arr, None, None if isinstance(input._data, np.ndarray) else input.device)
 
 
