@@ -1,6 +1,7 @@
 """Datasets, samplers and the DataLoader, as ``torch.utils.data``.
 
 Example:
+    >>> import ember
     >>> from ember.utils.data import DataLoader, TensorDataset
     >>> ds = TensorDataset(ember.arange(6).float(), ember.arange(6))
     >>> xb, yb = next(iter(DataLoader(ds, batch_size=4)))
