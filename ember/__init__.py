@@ -35,13 +35,16 @@ from ._dtype import bool_ as bool  # noqa: A001  (ember.bool, as torch.bool)
 from ._format import set_printoptions
 from ._tensor import Size, Tensor
 from .autograd import (
+    detect_anomaly,
     enable_grad,
     inference_mode,
+    is_anomaly_enabled,
     is_grad_enabled,
     is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
+from .autograd import set_detect_anomaly as set_anomaly_enabled
 from .ops import *  # noqa: F401,F403
 from .ops import range_ as range  # noqa: A001
 from .random import (

@@ -358,6 +358,11 @@ class Tensor:
             if node._out_hooks is None:
                 node._out_hooks = {}
             hooks = node._out_hooks.setdefault(self._out_nr, [])
+            # retain_grad's hook stays last, so .grad sees what the other hooks made of it
+            n = len(hooks)
+            if n and getattr(hooks[-1], "_ember_retain", False):
+                hooks.insert(n - 1, hook)
+                return _RemovableHandle(hooks, hook)
         hooks.append(hook)
         return _RemovableHandle(hooks, hook)
 

@@ -225,7 +225,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     )
     if inputs is not None:
         for i, t in enumerate(inputs):
-            g = got.get(i)
+            g = got.get(capture[_capture_key(t)])
             if g is None:
                 continue
             if not create_graph:
@@ -269,19 +269,18 @@ def grad(
     grads = _make_grads(outputs, list(grad_outputs))
     if retain_graph is None:
         retain_graph = create_graph
-    got = run_backward(
-        outputs, grads, retain_graph, create_graph, _capture_map(inputs), accumulate=False
-    )
+    capture = _capture_map(inputs)
+    got = run_backward(outputs, grads, retain_graph, create_graph, capture, accumulate=False)
     result = []
     for i, t in enumerate(inputs):
-        g = got.get(i)
+        g = got.get(capture[_capture_key(t)])
         if g is None:
             if materialize_grads:
                 g = t.new_zeros(t.shape)
             elif not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior."
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior."
                 )
         elif not create_graph:
             g = g.detach()
@@ -289,13 +288,15 @@ def grad(
     return tuple(result)
 
 
+def _capture_key(t):
+    return id(t) if t.grad_fn is None else (t.grad_fn, t._out_nr)
+
+
 def _capture_map(inputs):
+    """Where each input's gradient is collected (an input listed twice shares its first slot)."""
     cap = {}
     for i, t in enumerate(inputs):
-        if t.grad_fn is None:
-            cap[id(t)] = i
-        else:
-            cap[(t.grad_fn, t._out_nr)] = i
+        cap.setdefault(_capture_key(t), i)
     return cap
 
 

@@ -31,7 +31,8 @@ _SAVED_FREED = (
 def _modified_error(t, saved_version, now):
     where = ""
     if t.grad_fn is not None:
-        where = f", which is output {t._out_nr} of {t.grad_fn.name()},"
+        name = t.grad_fn.name()
+        where = f", which is output {t._out_nr} of {name.removesuffix('Backward0')},"
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [{t.type_name()} {list(t.shape)}]{where} is at version {now}; expected "
@@ -128,8 +129,8 @@ class Node:
 
     # -- graph introspection -------------------------------------------------------------------
     def name(self) -> str:
-        """The node's name, e.g. ``'MulBackward0'``."""
-        return f"{self._fn.__name__}Backward0"
+        """The node's name, as PyTorch's: ``'MulBackward0'``; ``'MyFnBackward'`` for a custom op."""
+        return f"{self._fn.__name__}Backward{'0' if self._fn._raw else ''}"
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"

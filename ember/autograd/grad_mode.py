@@ -52,7 +52,21 @@ class _GradMode:
         return ()
 
 
-class no_grad(_GradMode):
+class _NoParamMode(_GradMode):
+    """A mode that also works as a bare decorator: ``@ember.no_grad``."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        if not callable(orig_func):
+            raise TypeError(f"{cls.__name__}() takes no arguments")
+        return cls()(orig_func)
+
+    def __init__(self, orig_func=None):
+        pass
+
+
+class no_grad(_NoParamMode):
     """Context manager (and decorator) that turns graph recording off.
 
     Example:
@@ -63,7 +77,7 @@ class no_grad(_GradMode):
     _mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_NoParamMode):
     """Context manager (and decorator) that turns graph recording back on.
 
     Example:
@@ -99,6 +113,11 @@ class inference_mode(_GradMode):
     Example:
         >>> with ember.inference_mode(): y = model(x)
     """
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # bare decorator: @ember.inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
 
     def __init__(self, mode: bool = True):
         self._mode = not mode
