@@ -227,7 +227,7 @@ def test_function_returning_its_input_makes_a_new_node():
         assert a.grad.tolist() == [5.0, 5.0]
 
 
-# -- hooks, retain_grad, accumulation ---------------------------------------------------------------
+# -- hooks, retain_grad, accumulation ------------------------------------------------------------
 
 
 def test_hooks_and_retain_grad_match_torch():
@@ -238,7 +238,7 @@ def test_hooks_and_retain_grad_match_torch():
         y.retain_grad()
         assert y.retains_grad and not x.retains_grad
         seen = []
-        h1 = y.register_hook(lambda g: seen.append(g.clone()) or g * 10)
+        h1 = y.register_hook(lambda g, seen=seen: seen.append(g.clone()) or g * 10)
         x.register_hook(lambda g: g + 1)
         (y * y).sum().backward()
         out[lib] = (x.grad, y.grad, seen[0])

@@ -224,7 +224,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         tensors, grads, retain_graph, create_graph, capture, accumulate=inputs is None
     )
     if inputs is not None:
-        for i, t in enumerate(inputs):
+        for t in inputs:
             g = got.get(capture[_capture_key(t)])
             if g is None:
                 continue
