@@ -74,6 +74,8 @@ class _Formatter:
                 self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
             else:
                 self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+            if options.sci_mode is not None:
+                self.sci_mode = options.sci_mode
             for v in vals.tolist():
                 if self.sci_mode:
                     n = len(f"{v:.{p}e}")
