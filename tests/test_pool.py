@@ -99,6 +99,8 @@ for _mode, _kw in [
     ("area", {}),
     ("bilinear", {"align_corners": False}),
     ("bilinear", {"align_corners": True}),
+    ("bicubic", {"align_corners": False}),
+    ("bicubic", {"align_corners": True}),
 ]:
     CASES += [
         ("interpolate", (2, 3, 5, 6), ((7, 13), None, _mode), _kw),

@@ -1076,10 +1076,8 @@ def interpolate(
         raise NotImplementedError(
             f"Got {input.ndim}D input, but {mode} mode needs {_LINEAR_ND[mode] + 2}D input"
         )
-    if mode == "bicubic":
-        if nd != 2:
-            raise NotImplementedError(f"Got {input.ndim}D input, but bicubic mode needs 4D input")
-        raise NotImplementedError("interpolate: mode 'bicubic' is not supported by ember yet")
+    if mode == "bicubic" and nd != 2:
+        raise NotImplementedError(f"Got {input.ndim}D input, but bicubic mode needs 4D input")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported by ember yet")
     if mode == "area":
@@ -1105,17 +1103,43 @@ def interpolate(
         ft = np.float64 if input._data.dtype == np.float64 else np.float32
         scale = _src_scale(n, m, align_corners, scales[i], ft)
         o = np.arange(m, dtype=ft)
+        shape = (-1,) + (1,) * (nd - 1 - i)
+        if mode == "bicubic":
+            res = _cubic_along(res, dim, n, o, scale, align_corners, ft, shape, xp)
+            continue
         src = o * scale if align_corners else np.maximum((o + ft(0.5)) * scale - ft(0.5), ft(0))
         i0 = src.astype(np.int64)
         i1 = np.minimum(i0 + 1, n - 1)
         lam = (src - i0.astype(ft)).astype(input._data.dtype)
-        shape = (-1,) + (1,) * (nd - 1 - i)
         w1 = _make(xp.asarray(lam.reshape(shape)))
         w0 = _make(xp.asarray((1 - lam).reshape(shape)))
         a = res.index_select(dim, _make(xp.asarray(i0)))
         b = res.index_select(dim, _make(xp.asarray(i1)))
         res = a * w0 + b * w1
     return res if res is not input else input.clone()
+
+
+def _cubic_along(x, dim, n, o, scale, align_corners, ft, shape, xp):
+    """Bicubic resampling along one dim (PyTorch's Keys kernel, A = -0.75, clamped taps)."""
+    src = o * scale if align_corners else (o + ft(0.5)) * scale - ft(0.5)
+    i0 = np.floor(src)
+    t = (src - i0).astype(ft)
+    A = ft(-0.75)
+
+    def near(z):  # |z| <= 1
+        return ((A + 2) * z - (A + 3)) * z * z + 1
+
+    def far(z):  # 1 < |z| < 2
+        return ((A * z - 5 * A) * z + 8 * A) * z - 4 * A
+
+    coeffs = (far(t + 1), near(t), near(1 - t), far(2 - t))
+    out = None
+    for k, c in enumerate(coeffs):
+        idx = np.clip(i0.astype(np.int64) - 1 + k, 0, n - 1)
+        wk = _make(xp.asarray(c.astype(x._data.dtype).reshape(shape)))
+        term = x.index_select(dim, _make(xp.asarray(idx))) * wk
+        out = term if out is None else out + term
+    return out
 
 
 def upsample(
