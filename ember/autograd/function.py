@@ -172,7 +172,7 @@ class AccumulateGrad:
 
 
 _node_new = object.__new__
-_FALSE = [(False,) * n for n in range(8)]
+_FALSE = [(False,) * n for n in range(9)]
 
 
 class Function:
@@ -208,6 +208,21 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if cls._raw and args and not kwargs and isinstance(args[0], Tensor):
+            # Fast paths for ember's own ops: one tensor first (unary ops, reductions, views),
+            # or two tensors of which one requires grad (binary ops)
+            for x in args[1:]:
+                if isinstance(x, Tensor):
+                    if (
+                        len(args) == 2
+                        and (args[0]._rg or x._rg)
+                        and state.enabled
+                        and type(x._data) is type(args[0]._data)
+                    ):
+                        return apply_binary(cls, args[0], x)
+                    break
+            else:
+                return _apply_first(cls, args)
         need = False
         first = None
         for a in args:
@@ -261,7 +276,7 @@ class Function:
                     ctx._non_diff is None or not _is_non_diff(out, ctx._non_diff)
                 )
                 t = _make(out, ctx if diff else None, 0)
-                ctx._out_meta = ((out.shape, out.dtype),)
+                ctx._out_meta = _ONE_OUTPUT
                 if ctx._to_save is not None:
                     res = (t,)
                     ctx._saved = tuple(_resolve_saved(x, args, res) for x in ctx._to_save)
@@ -288,6 +303,120 @@ class Function:
                 return tuple(_make(a) if a is not None else None for a in arrays)
             return outs[0] if single else outs
         return _record(ctx, args, outs, arrays, raw, single)
+
+
+def _apply_first(cls, args):
+    """``cls.apply(*args)`` for a Primitive whose only Tensor argument is the first."""
+    a = args[0]
+    ad = a._data
+    n = len(args)
+    ctx = _node_new(Node)
+    ctx._fn = cls
+    ctx._saved = None
+    need = a._rg and state.enabled
+    if need:
+        fn = a.grad_fn
+        rest = _NONES[n - 1] if n <= 8 else (None,) * (n - 1)
+        ctx._next = (a if fn is None else (fn, a._out_nr),) + rest
+        ctx._meta = ((ad.shape, ad.dtype),) + rest
+        ctx.needs_input_grad = (True,) + (_FALSE[n - 1] if n <= 8 else (False,) * (n - 1))
+    else:
+        ctx.needs_input_grad = _FALSE[n] if n < 8 else (False,) * n
+    out = cls.forward(ctx, ad, *args[1:])
+    if type(out) is not _ndarray:
+        if out is None:
+            return None
+        if isinstance(out, _generic):
+            return _record_scalar(ctx, out, args, need)
+        if type(out) is tuple:
+            arrays = tuple(_np.asarray(o) if isinstance(o, _generic) else o for o in out)
+            if not need:
+                return tuple(_make(x) if x is not None else None for x in arrays)
+            return _record(ctx, args, None, arrays, out, False)
+    if not need:
+        return _make(out)
+    diff = out.dtype.kind in "fc" and (
+        ctx._non_diff is None or not _is_non_diff(out, ctx._non_diff)
+    )
+    t = _make(out, ctx if diff else None, 0)
+    ctx._out_meta = _ONE_OUTPUT
+    if ctx._to_save is not None:
+        saved = []
+        for x in ctx._to_save:
+            if x is ad or x is a:
+                vc = a._vc
+                saved.append((1, a, None, vc[0] if vc is not None else 0))
+            elif x is None:
+                saved.append(_CONST_NONE)
+            else:
+                saved.append(_resolve_saved(x, args, (t,)))
+        ctx._saved = tuple(saved)
+        ctx._to_save = None
+    return t
+
+
+_NONES = [(None,) * n for n in range(8)]
+_CONST_NONE = (0, None, None, 0)
+
+
+def apply_binary(cls, a, b):
+    """``cls.apply(a, b)`` for two Tensors on one backend of which one requires grad, with
+    recording on: the hot path of ``x + y`` in training code, written out without loops."""
+    ad = a._data
+    bd = b._data
+    if type(ad) is not _ndarray:
+        check_same_device((a, b))
+    ctx = _node_new(Node)
+    ctx._fn = cls
+    ctx._saved = None
+    if a._rg:
+        fn = a.grad_fn
+        ea = a if fn is None else (fn, a._out_nr)
+        ma = (ad.shape, ad.dtype)
+        if b._rg:
+            fn = b.grad_fn
+            ctx._next = (ea, b if fn is None else (fn, b._out_nr))
+            ctx._meta = (ma, (bd.shape, bd.dtype))
+            ctx.needs_input_grad = _TT
+        else:
+            ctx._next = (ea, None)
+            ctx._meta = (ma, None)
+            ctx.needs_input_grad = _TF
+    else:
+        fn = b.grad_fn
+        ctx._next = (None, b if fn is None else (fn, b._out_nr))
+        ctx._meta = (None, (bd.shape, bd.dtype))
+        ctx.needs_input_grad = _FT
+    out = cls.forward(ctx, ad, bd)
+    if type(out) is not _ndarray and (isinstance(out, _generic) or type(out) is tuple):
+        if type(out) is tuple:
+            return _record(ctx, (a, b), None, out, out, False)
+        return _record_scalar(ctx, out, (a, b), True)
+    t = _new_tensor(Tensor)
+    t._data = out
+    t.grad = None
+    t._out_nr = 0
+    t._vc = None
+    t._hooks = None
+    if out.dtype.kind in "fc":
+        t.grad_fn = ctx
+        t._rg = True
+    else:
+        t.grad_fn = None
+        t._rg = False
+    ctx._out_meta = _ONE_OUTPUT
+    if ctx._to_save is not None:
+        res = (t,)
+        ctx._saved = tuple(_resolve_saved(x, (a, b), res) for x in ctx._to_save)
+        ctx._to_save = None
+    return t
+
+
+_TT, _TF, _FT = (True, True), (True, False), (False, True)
+# A one-output node runs only once that output's gradient has arrived, so it never needs the
+# output's shape and dtype to make zeros: this shared placeholder saves a tuple per op.
+_ONE_OUTPUT = (None,)
+_new_tensor = object.__new__
 
 
 def _is_non_diff(arr, non_diff) -> bool:

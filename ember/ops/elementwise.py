@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from .._tensor import check_same_device
-from ..autograd.function import Primitive
+from ..autograd.function import Primitive, apply_binary
 from ._util import D, Tensor, _make, is_scalar, np, promote, state, xp_of
 
 # ---------------------------------------------------------------------------------------------
@@ -163,10 +163,16 @@ def _binary(cls, a, b, float_op=False):
                 and (not float_op or ad.dtype.kind in "fc")
             ):
                 if (a._rg or b._rg) and state.enabled:
-                    return cls.apply(a, b)
+                    return apply_binary(cls, a, b)
                 if type(ad) is not np.ndarray:
                     check_same_device((a, b))
                 return _make(cls.fn(ad, bd))
+        elif type(b) in _PY_REAL and isinstance(a, Tensor) and a._data.dtype.kind == "f":
+            # Tensor op python number: a float tensor keeps its dtype (NumPy's weak scalars agree;
+            # bfloat16 is kind "V" and takes the general path)
+            if a._rg and state.enabled:
+                return cls.apply(a, b)
+            return _make(cls.fn(a._data, b))
         if not isinstance(a, Tensor):
             if not isinstance(b, Tensor):
                 raise TypeError(f"expected a Tensor, got {type(a).__name__} and {type(b).__name__}")
@@ -182,6 +188,9 @@ def _binary(cls, a, b, float_op=False):
     except ValueError:
         check_broadcast(a, b)
         raise
+
+
+_PY_REAL = (float, int)
 
 
 def check_broadcast(*xs) -> tuple:
