@@ -1,0 +1,119 @@
+"""Record every primitive op a piece of code runs (the dynamic graph), with its module path.
+
+Used by ONNX export and TensorBoard's ``add_graph``. Nothing in the core knows about it: for
+the duration of the ``with`` block, ``Function.apply`` (and the binary fast path that skips it)
+and ``Module.__call__`` are wrapped, and restored afterwards.
+
+Ops whose inputs all lack ``requires_grad`` may take fast paths that bypass ``apply``; callers
+that need a complete graph run the code on inputs that require grad (see ``ember.onnx``).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+__all__ = ["OpRecord", "trace"]
+
+
+@dataclass
+class OpRecord:
+    """One primitive application: ``op.apply(*args, **kwargs) -> outputs``, in ``module_path``."""
+
+    op: type
+    args: tuple
+    kwargs: dict
+    outputs: tuple
+    module_path: str = ""
+    module_type: str = ""
+
+
+@dataclass
+class trace:
+    """Context manager recording, in order, every Primitive applied inside it.
+
+    ``module_path`` is the dotted name of the innermost running submodule of ``root`` (as in
+    ``named_modules``; "" for the root or outside any module).
+
+    Example:
+        >>> with ember._trace.trace(model) as t:
+        ...     y = model(x)
+        >>> [r.op.__name__ for r in t.records]
+    """
+
+    root: object = None
+    records: list = field(default_factory=list)
+
+    def __enter__(self) -> trace:
+        from .autograd import function as fmod
+        from .nn.modules.module import Module
+
+        names = {}
+        if self.root is not None:
+            names = {id(m): n for n, m in self.root.named_modules()}
+        stack: list = [("", "")]
+        depth = [0]
+        records = self.records
+        orig_apply = fmod.Function.__dict__["apply"]
+        orig_binary = fmod.apply_binary
+        orig_call = Module.__dict__["__call__"]
+
+        def record(cls, args, kwargs, out):
+            outs = out if isinstance(out, tuple) else (out,)
+            path, typ = stack[-1]
+            records.append(OpRecord(cls, args, dict(kwargs), outs, path, typ))
+
+        def apply(cls, *args, **kwargs):
+            if depth[0] or not cls._raw:
+                depth[0] += 1
+                try:
+                    return orig_apply.__func__(cls, *args, **kwargs)
+                finally:
+                    depth[0] -= 1
+            depth[0] += 1
+            try:
+                out = orig_apply.__func__(cls, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+            record(cls, args, kwargs, out)
+            return out
+
+        def binary(cls, a, b):
+            depth[0] += 1
+            try:
+                out = orig_binary(cls, a, b)
+            finally:
+                depth[0] -= 1
+            if not depth[0]:
+                record(cls, (a, b), {}, out)
+            return out
+
+        def call(mod, *args, **kwargs):
+            name = names.get(id(mod))
+            if name is None:
+                return orig_call(mod, *args, **kwargs)
+            stack.append((name, type(mod).__name__))
+            try:
+                return orig_call(mod, *args, **kwargs)
+            finally:
+                stack.pop()
+
+        # Modules that imported ``apply_binary`` by name get the wrapper too.
+        self._patched = [(fmod.Function, "apply", orig_apply), (Module, "__call__", orig_call)]
+        for mod in list(sys.modules.values()):
+            if (
+                mod is not fmod
+                and getattr(mod, "__name__", "").startswith("ember")
+                and getattr(mod, "apply_binary", None) is orig_binary
+            ):
+                self._patched.append((mod, "apply_binary", orig_binary))
+        fmod.Function.apply = classmethod(apply)
+        Module.__call__ = call
+        for obj, attr, _ in self._patched[2:]:
+            setattr(obj, attr, binary)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for obj, attr, orig in self._patched:
+            setattr(obj, attr, orig)
+        self._patched = []
