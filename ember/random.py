@@ -6,8 +6,6 @@ gives the same numbers on every backend.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 
@@ -25,7 +23,18 @@ class Generator:
 
         self.device = as_device(device)
         self._seed = 67280421310721
-        self.numpy = np.random.Generator(np.random.PCG64(self._seed))
+        self._np = None  # made on first use: numpy.random is not imported by ``import ember``
+
+    @property
+    def numpy(self) -> np.random.Generator:
+        """The NumPy generator that draws this generator's numbers."""
+        if self._np is None:
+            self._np = np.random.Generator(np.random.PCG64(self._seed))
+        return self._np
+
+    @numpy.setter
+    def numpy(self, value) -> None:
+        self._np = value
 
     def manual_seed(self, seed: int) -> Generator:
         """Reseed; returns self."""
@@ -33,7 +42,7 @@ class Generator:
         if seed < 0:
             seed &= 0xFFFF_FFFF_FFFF_FFFF
         self._seed = seed
-        self.numpy = np.random.Generator(np.random.PCG64(seed))
+        self._np = None  # reseeded lazily, on the next draw
         return self
 
     def seed(self) -> int:
@@ -48,6 +57,8 @@ class Generator:
 
     def get_state(self):
         """The generator state as a uint8 tensor (for set_state)."""
+        import json
+
         from ._tensor import _make
 
         st = {"seed": self._seed, "state": self.numpy.bit_generator.state}
@@ -59,6 +70,8 @@ class Generator:
         arr = np.asarray(new_state._data if hasattr(new_state, "_data") else new_state)
         if arr.dtype != np.uint8:
             raise TypeError(f"expected a uint8 state tensor, got {arr.dtype}")
+        import json
+
         st = json.loads(bytes(arr.tobytes()).decode())
         self._seed = int(st["seed"])
         bg = np.random.PCG64()

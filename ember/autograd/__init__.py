@@ -15,9 +15,6 @@ from .grad_mode import (
     set_grad_enabled,
 )
 
-# As in PyTorch, the names gradcheck/gradgradcheck are the functions, not the submodule.
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,I001
-
 __all__ = [
     "Function",
     "GradcheckError",
@@ -38,3 +35,17 @@ __all__ = [
     "set_detect_anomaly",
     "set_grad_enabled",
 ]
+
+
+def __getattr__(name):
+    # gradcheck loads on first use (``import ember`` stays fast). As in PyTorch, the names
+    # gradcheck/gradgradcheck then denote the functions, not the submodule.
+    if name in ("gradcheck", "gradgradcheck", "GradcheckError"):
+        import importlib
+
+        mod = importlib.import_module(".gradcheck", __name__)
+        g = globals()
+        g["gradcheck"], g["gradgradcheck"] = mod.gradcheck, mod.gradgradcheck
+        g["GradcheckError"] = mod.GradcheckError
+        return g[name]
+    raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import string
-
 from ..autograd.function import Primitive
 from ._util import Tensor, np, promote, xp_of
 
@@ -283,6 +281,8 @@ def _normalize_einsum(eq, ops):
             if len(ops) > len(subs)
             else "einsum(): fewer operands were provided than specified in the equation"
         )
+    import string
+
     used = set(c for c in eq if c.isalpha())
     free = [c for c in string.ascii_letters if c not in used]
     ell_n = 0
