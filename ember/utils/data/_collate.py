@@ -15,8 +15,9 @@ from ember.backend import xp_of
 
 __all__ = ["collate", "default_collate", "default_convert", "default_collate_fn_map"]
 
-_ERR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
-        "found {}")
+_ERR = (
+    "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+)
 _STR_OR_OBJECT = re.compile(r"[SaUO]")
 
 
@@ -61,8 +62,9 @@ def collate(batch: list, *, collate_fn_map: dict | None = None):
             if isinstance(elem, key):
                 return fn(batch, collate_fn_map=collate_fn_map)
     if isinstance(elem, collections.abc.Mapping):
-        return _rebuild(elem, {k: collate([d[k] for d in batch], collate_fn_map=collate_fn_map)
-                               for k in elem})
+        return _rebuild(
+            elem, {k: collate([d[k] for d in batch], collate_fn_map=collate_fn_map) for k in elem}
+        )
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
         return elem_type(*(collate(list(s), collate_fn_map=collate_fn_map) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
@@ -82,8 +84,10 @@ def _collate_tensor(batch, *, collate_fn_map=None):
     shape = batch[0].shape
     for i, t in enumerate(batch):
         if t.shape != shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(shape)} at entry 0 and {list(t.shape)} at entry {i}")
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got "
+                f"{list(shape)} at entry 0 and {list(t.shape)} at entry {i}"
+            )
     arrays = [t._data for t in batch]
     return _make(xp_of(arrays[0]).stack(arrays, 0))
 

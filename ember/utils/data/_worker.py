@@ -113,8 +113,9 @@ class _ExceptionWrapper:
 
     def __init__(self, exc: BaseException, where: str) -> None:
         self.exc_type = type(exc)
-        self.msg = (f"Caught {self.exc_type.__name__} {where}.\nOriginal "
-                    + "".join(traceback.format_exception(exc)))
+        self.msg = f"Caught {self.exc_type.__name__} {where}.\nOriginal " + "".join(
+            traceback.format_exception(exc)
+        )
 
     def reraise(self):
         msg = self.msg
@@ -168,8 +169,9 @@ def _fetch(args: _WorkerArgs, it, indices):
     return _fetch_map(args.dataset, indices, args.auto_collation, args.collate_fn)
 
 
-def _worker_loop(args, task_queue, result_conn, done_event, worker_id: int, num_workers: int,
-                 base_seed: int) -> None:
+def _worker_loop(
+    args, task_queue, result_conn, done_event, worker_id: int, num_workers: int, base_seed: int
+) -> None:
     """Entry point of a worker process; returns when told to exit or when the parent dies."""
     global _worker_info
     parent = os.getppid()
@@ -177,8 +179,9 @@ def _worker_loop(args, task_queue, result_conn, done_event, worker_id: int, num_
         if isinstance(args, bytes):
             args = loads(args)
         seed = _seed_worker(base_seed, worker_id)
-        _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
-                                  dataset=args.dataset)
+        _worker_info = WorkerInfo(
+            id=worker_id, num_workers=num_workers, seed=seed, dataset=args.dataset
+        )
         init_error = None
         try:
             if args.worker_init_fn is not None:
@@ -203,7 +206,8 @@ def _worker_loop(args, task_queue, result_conn, done_event, worker_id: int, num_
                         it = iter(args.dataset)
                     except Exception as e:
                         init_error = _ExceptionWrapper(
-                            e, f"in DataLoader worker process {worker_id}")
+                            e, f"in DataLoader worker process {worker_id}"
+                        )
                 continue
             epoch, task_id, indices = msg
             if init_error is not None:
@@ -220,8 +224,11 @@ def _worker_loop(args, task_queue, result_conn, done_event, worker_id: int, num_
             try:
                 data = dumps((epoch, task_id, payload))
             except Exception as e:
-                err = _ExceptionWrapper(e, f"in DataLoader worker process {worker_id} while "
-                                           "sending a batch to the main process")
+                err = _ExceptionWrapper(
+                    e,
+                    f"in DataLoader worker process {worker_id} while "
+                    "sending a batch to the main process",
+                )
                 data = dumps((epoch, task_id, err))
             result_conn.send_bytes(data)
     except KeyboardInterrupt:

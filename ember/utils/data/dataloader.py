@@ -99,24 +99,40 @@ class DataLoader:
 
     _initialized = False
 
-    def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool | None = None,
-                 sampler: Sampler | Iterable | None = None,
-                 batch_sampler: Sampler | Iterable | None = None, num_workers: int = 0,
-                 collate_fn: Callable | None = None, pin_memory: bool = False,
-                 drop_last: bool = False, timeout: float = 0,
-                 worker_init_fn: Callable | None = None, multiprocessing_context=None,
-                 generator=None, *, prefetch_factor: int | None = None,
-                 persistent_workers: bool = False, pin_memory_device: str = "",
-                 in_order: bool = True) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        batch_size: int | None = 1,
+        shuffle: bool | None = None,
+        sampler: Sampler | Iterable | None = None,
+        batch_sampler: Sampler | Iterable | None = None,
+        num_workers: int = 0,
+        collate_fn: Callable | None = None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable | None = None,
+        multiprocessing_context=None,
+        generator=None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
+    ) -> None:
         if num_workers < 0:
-            raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
-                             "disable multiprocessing.")
+            raise ValueError(
+                "num_workers option should be non-negative; use num_workers=0 to "
+                "disable multiprocessing."
+            )
         if timeout < 0:
             raise ValueError("timeout option should be non-negative")
         if num_workers == 0 and prefetch_factor is not None:
-            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
-                             "let num_workers > 0 to enable multiprocessing, otherwise set "
-                             "prefetch_factor to None.")
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing."
+                "let num_workers > 0 to enable multiprocessing, otherwise set "
+                "prefetch_factor to None."
+            )
         if num_workers > 0 and prefetch_factor is None:
             prefetch_factor = 2
         if prefetch_factor is not None and prefetch_factor < 0:
@@ -139,14 +155,20 @@ class DataLoader:
             # See NOTE [ Custom Samplers and IterableDataset ] in PyTorch: an iterable dataset
             # decides its own order, so order options make no sense for it.
             if shuffle not in {False, None}:
-                raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle "
-                                 f"option, but got shuffle={shuffle}")
+                raise ValueError(
+                    "DataLoader with IterableDataset: expected unspecified shuffle "
+                    f"option, but got shuffle={shuffle}"
+                )
             if sampler is not None:
-                raise ValueError("DataLoader with IterableDataset: expected unspecified sampler "
-                                 f"option, but got sampler={sampler}")
+                raise ValueError(
+                    "DataLoader with IterableDataset: expected unspecified sampler "
+                    f"option, but got sampler={sampler}"
+                )
             if batch_sampler is not None:
-                raise ValueError("DataLoader with IterableDataset: expected unspecified "
-                                 f"batch_sampler option, but got batch_sampler={batch_sampler}")
+                raise ValueError(
+                    "DataLoader with IterableDataset: expected unspecified "
+                    f"batch_sampler option, but got batch_sampler={batch_sampler}"
+                )
         else:
             shuffle = bool(shuffle)
             self._dataset_kind = "map"
@@ -155,12 +177,16 @@ class DataLoader:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
-                                 "shuffle, sampler, and drop_last")
+                raise ValueError(
+                    "batch_sampler option is mutually exclusive with batch_size, "
+                    "shuffle, sampler, and drop_last"
+                )
             batch_size, drop_last = None, False
         elif batch_size is None and drop_last:
-            raise ValueError("batch_size=None option disables auto-batching and is mutually "
-                             "exclusive with drop_last")
+            raise ValueError(
+                "batch_size=None option disables auto-batching and is mutually "
+                "exclusive with drop_last"
+            )
 
         if sampler is None:
             if self._dataset_kind == "iterable":
@@ -186,10 +212,17 @@ class DataLoader:
         self._initialized = True
 
     def __setattr__(self, attr, val) -> None:
-        if self._initialized and attr in ("batch_size", "batch_sampler", "sampler", "drop_last",
-                                          "dataset", "persistent_workers"):
-            raise ValueError(f"{attr} attribute should not be set after "
-                             f"{type(self).__name__} is initialized")
+        if self._initialized and attr in (
+            "batch_size",
+            "batch_sampler",
+            "sampler",
+            "drop_last",
+            "dataset",
+            "persistent_workers",
+        ):
+            raise ValueError(
+                f"{attr} attribute should not be set after {type(self).__name__} is initialized"
+            )
         super().__setattr__(attr, val)
 
     @property
@@ -227,12 +260,15 @@ class DataLoader:
             return
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         if cpus and self.num_workers > cpus:
-            warnings.warn(f"This DataLoader will create {self.num_workers} worker processes in "
-                          f"total. Our suggested max number of worker in current system is {cpus},"
-                          " which is smaller than what this DataLoader is going to create. Please "
-                          "be aware that excessive worker creation might get DataLoader running "
-                          "slow or even freeze, lower the worker number to avoid potential "
-                          "slowness/freeze if necessary.", stacklevel=3)
+            warnings.warn(
+                f"This DataLoader will create {self.num_workers} worker processes in "
+                f"total. Our suggested max number of worker in current system is {cpus},"
+                " which is smaller than what this DataLoader is going to create. Please "
+                "be aware that excessive worker creation might get DataLoader running "
+                "slow or even freeze, lower the worker number to avoid potential "
+                "slowness/freeze if necessary.",
+                stacklevel=3,
+            )
 
 
 class _BaseIter:
@@ -245,8 +281,11 @@ class _BaseIter:
         self._collate_fn = loader.collate_fn
         self._pin = loader.pin_memory and _accelerator_available()
         if loader.pin_memory and not self._pin:
-            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
-                          "then device pinned memory won't be used.", stacklevel=3)
+            warnings.warn(
+                "'pin_memory' argument is set as true but no accelerator is found, "
+                "then device pinned memory won't be used.",
+                stacklevel=3,
+            )
         self._num_yielded = 0
         self._reset(loader, first=True)
 
@@ -282,8 +321,9 @@ class _SingleProcessIter(_BaseIter):
     def _next_data(self):
         index = self._next_index()
         if self._kind == "iterable":
-            return _fetch_iterable(self._it, index, self._auto_collation, self._collate_fn,
-                                   self._drop_last)
+            return _fetch_iterable(
+                self._it, index, self._auto_collation, self._collate_fn, self._drop_last
+            )
         return _fetch_map(self._dataset, index, self._auto_collation, self._collate_fn)
 
 
@@ -305,9 +345,14 @@ class _MultiProcessIter(_BaseIter):
             ctx = multiprocessing.get_context()
         elif isinstance(ctx, str):
             ctx = multiprocessing.get_context(ctx)
-        args = _worker._WorkerArgs(self._dataset, self._auto_collation, self._collate_fn,
-                                   self._drop_last, loader.worker_init_fn,
-                                   self._kind == "iterable")
+        args = _worker._WorkerArgs(
+            self._dataset,
+            self._auto_collation,
+            self._collate_fn,
+            self._drop_last,
+            loader.worker_init_fn,
+            self._kind == "iterable",
+        )
         self._done_event = ctx.Event()
         self._shutdown = False
         if ctx.get_start_method() != "fork":
@@ -315,9 +360,11 @@ class _MultiProcessIter(_BaseIter):
         for wid in range(self._num_workers):
             tq = ctx.Queue()
             reader, writer = ctx.Pipe(duplex=False)
-            w = ctx.Process(target=_worker._worker_loop, daemon=True,
-                            args=(args, tq, writer, self._done_event, wid, self._num_workers,
-                                  self._base_seed))
+            w = ctx.Process(
+                target=_worker._worker_loop,
+                daemon=True,
+                args=(args, tq, writer, self._done_event, wid, self._num_workers, self._base_seed),
+            )
             w.start()
             writer.close()  # so that a dead worker shows as EOF on our end
             self._workers.append(w)
@@ -367,8 +414,11 @@ class _MultiProcessIter(_BaseIter):
     def _next_data(self):
         while True:
             if self._in_order:
-                while (self._rcvd_idx < self._send_idx and self._rcvd_idx not in self._done
-                       and self._rcvd_idx not in self._task_worker):
+                while (
+                    self._rcvd_idx < self._send_idx
+                    and self._rcvd_idx not in self._done
+                    and self._rcvd_idx not in self._task_worker
+                ):
                     self._rcvd_idx += 1  # tasks answered by an exhausted iterable worker
                 if self._rcvd_idx in self._done:
                     payload = self._done.pop(self._rcvd_idx)
@@ -426,9 +476,11 @@ class _MultiProcessIter(_BaseIter):
         pids = ", ".join(str(w.pid) for w in dead)
         codes = ", ".join(str(w.exitcode) for w in dead)
         self._shutdown_workers(force=True)
-        raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly (exit code(s) "
-                           f"{codes}); a negative code is the signal that killed it, e.g. -9 for "
-                           "SIGKILL (often the out-of-memory killer).")
+        raise RuntimeError(
+            f"DataLoader worker (pid(s) {pids}) exited unexpectedly (exit code(s) "
+            f"{codes}); a negative code is the signal that killed it, e.g. -9 for "
+            "SIGKILL (often the out-of-memory killer)."
+        )
 
     def _shutdown_workers(self, force: bool = False) -> None:
         """Stop the workers; ``force`` (after an error) does not wait for their current item."""
