@@ -15,6 +15,25 @@ from dataclasses import dataclass, field
 
 __all__ = ["OpRecord", "trace"]
 
+# Comparisons are plain functions (no Function node: their result has no gradient); they are
+# recorded too, as an ``op`` class of this name, so that masks stay part of the graph.
+_COMPARISONS = {
+    "eq": "Equal",
+    "ne": "NotEqual",
+    "lt": "Less",
+    "le": "LessOrEqual",
+    "gt": "Greater",
+    "ge": "GreaterOrEqual",
+    "logical_and": "LogicalAnd",
+    "logical_or": "LogicalOr",
+    "logical_xor": "LogicalXor",
+    "logical_not": "LogicalNot",
+}
+_CMP_OPS = {
+    n: type(c, (), {"_raw": True, "__doc__": f"``{n}`` (recorded)"})
+    for n, c in _COMPARISONS.items()
+}
+
 
 @dataclass
 class OpRecord:
@@ -98,6 +117,22 @@ class trace:
             finally:
                 stack.pop()
 
+        def compare(fn, cls):
+            def wrapped(*args, **kwargs):
+                out = fn(*args, **kwargs)
+                if not depth[0] and out is not NotImplemented:
+                    record(cls, args, kwargs, out)
+                return out
+
+            return wrapped
+
+        from ._tensor import Tensor
+        from .ops import elementwise as ew
+
+        cmp = {}
+        for n, cls in _CMP_OPS.items():
+            fn = getattr(ew, n)
+            cmp[id(fn)] = (fn, compare(fn, cls))
         # Modules that imported ``apply_binary`` by name get the wrapper too.
         self._patched = [(fmod.Function, "apply", orig_apply), (Module, "__call__", orig_call)]
         for mod in list(sys.modules.values()):
@@ -107,10 +142,21 @@ class trace:
                 and getattr(mod, "apply_binary", None) is orig_binary
             ):
                 self._patched.append((mod, "apply_binary", orig_binary))
+        cmp_patches = []
+        for space in [Tensor] + [
+            m for m in list(sys.modules.values()) if getattr(m, "__name__", "").startswith("ember")
+        ]:
+            for attr, val in list(vars(space).items()):
+                hit = cmp.get(id(val))
+                if hit is not None and hit[0] is val:
+                    cmp_patches.append((space, attr, val, hit[1]))
         fmod.Function.apply = classmethod(apply)
         Module.__call__ = call
         for obj, attr, _ in self._patched[2:]:
             setattr(obj, attr, binary)
+        for obj, attr, orig, new in cmp_patches:
+            setattr(obj, attr, new)
+            self._patched.append((obj, attr, orig))
         return self
 
     def __exit__(self, *exc) -> None:

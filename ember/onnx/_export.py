@@ -155,6 +155,26 @@ _BINARY = {
 }
 
 
+_CMP = {
+    "Equal": "Equal",
+    "NotEqual": "Equal",
+    "Less": "Less",
+    "LessOrEqual": "LessOrEqual",
+    "Greater": "Greater",
+    "GreaterOrEqual": "GreaterOrEqual",
+    "LogicalAnd": "And",
+    "LogicalOr": "Or",
+    "LogicalXor": "Xor",
+    "LogicalNot": "Not",
+}
+
+
+def _bool(b, t, path) -> str:
+    if _is_tensor(t) and _np(t._data).dtype == np.bool_:
+        return b.name(t)
+    return b.node("Cast", [_operand(b, t, np.bool_)], path=path, to=9)[0]
+
+
 def _operand(b: _Builder, x, dtype) -> str:
     if _is_tensor(x):
         return b.name(x)
@@ -242,6 +262,18 @@ def _emit(b: _Builder, rec) -> list:
         return b.node(
             _BINARY[op], [_operand(b, t, dts[0] if dts else dt) for t in a[:2]], path=path
         )
+    if op in _CMP:
+        x = b.name(a[0]) if _is_tensor(a[0]) else None
+        if op == "LogicalNot":
+            return b.node("Not", [_bool(b, a[0], path)], path=path)
+        if op.startswith("Logical"):
+            return b.node(_CMP[op], [_bool(b, t, path) for t in a[:2]], path=path)
+        ref = next(t for t in a[:2] if _is_tensor(t))
+        rdt = _np(ref._data).dtype
+        ins = [_operand(b, t, rdt) for t in a[:2]]
+        if op == "NotEqual":
+            return b.node("Not", b.node("Equal", ins, path=path), path=path)
+        return b.node(_CMP[op], ins, path=path)
     if op == "Rsqrt":
         s = b.node("Sqrt", [b.name(a[0])], path=path)[0]
         return b.node("Reciprocal", [s], path=path)

@@ -79,6 +79,20 @@ def _run(node, ins, at, opset):
     }
     if op in binary:
         return [binary[op](ins[0], ins[1])]
+    cmp = {
+        "Equal": ember.eq,
+        "Less": ember.lt,
+        "LessOrEqual": ember.le,
+        "Greater": ember.gt,
+        "GreaterOrEqual": ember.ge,
+        "And": ember.logical_and,
+        "Or": ember.logical_or,
+        "Xor": ember.logical_xor,
+    }
+    if op in cmp:
+        return [cmp[op](ins[0], ins[1])]
+    if op == "Not":
+        return [ember.logical_not(x)]
     if op == "Gemm":
         a = ins[0].t() if at.get("transA") else ins[0]
         b = ins[1].t() if at.get("transB") else ins[1]

@@ -1,0 +1,229 @@
+"""ONNX export (checked by onnx's checker and run by onnxruntime) and import round trips."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as nn
+import ember.nn.functional as F
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+
+class MnistNet(nn.Module):
+    """The seed's MNIST CNN (examples/mnist.py)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, 1)
+        self.conv2 = nn.Conv2d(32, 64, 3, 1)
+        self.dropout1 = nn.Dropout2d(0.25)
+        self.dropout2 = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(9216, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.relu(self.conv2(x))
+        x = F.max_pool2d(x, 2)
+        x = self.dropout1(x)
+        x = ember.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = self.dropout2(x)
+        return F.log_softmax(self.fc2(x), dim=1)
+
+
+class ResBlock(nn.Module):
+    def __init__(self, c=8):
+        super().__init__()
+        self.stem = nn.Conv2d(3, c, 3, padding=1, bias=False)
+        self.bn0 = nn.BatchNorm2d(c)
+        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.conv2 = nn.Conv2d(c, c, 3, padding=2, dilation=2, groups=2, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(c, 5)
+
+    def forward(self, x):
+        x = F.relu(self.bn0(self.stem(x)))
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        x = F.relu(x + y)
+        x = F.avg_pool2d(x, 2, stride=1, padding=1, count_include_pad=False)
+        return self.fc(self.pool(x).flatten(1))
+
+
+class UpNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Conv2d(2, 4, 3, stride=2, padding=1)
+        self.up = nn.ConvTranspose2d(4, 4, 3, stride=2, padding=1, output_padding=1)
+        self.upsample = nn.Upsample(scale_factor=2, mode="nearest")
+        self.bil = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
+        self.out = nn.Conv2d(4, 1, 1)
+
+    def forward(self, x):
+        x = F.leaky_relu(self.down(x), 0.1)
+        x = torch_cat = ember.cat([self.up(x), self.upsample(x)], 1)[:, :4]
+        del torch_cat
+        x = F.pad(self.bil(x), (1, 1, 0, 2))
+        return ember.sigmoid(self.out(x))
+
+
+def _mlp():
+    return nn.Sequential(
+        nn.Linear(12, 32),
+        nn.GELU(),
+        nn.LayerNorm(32),
+        nn.Dropout(0.3),
+        nn.Linear(32, 16),
+        nn.Tanh(),
+        nn.Linear(16, 4),
+        nn.Softmax(dim=-1),
+    )
+
+
+def _randomize_bn(model):
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.copy_(ember.randn(m.num_features) * 0.1)
+            m.running_var.copy_(ember.rand(m.num_features) + 0.5)
+
+
+def _export(model, x, **kw):
+    buf = io.BytesIO()
+    proto = ember.onnx.export(model, x, buf, input_names=["x"], output_names=["y"], **kw)
+    onnx.checker.check_model(proto, full_check=True)
+    sess = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"])
+    return proto, sess, buf.getvalue()
+
+
+def _check(model, sess, x, blob, atol=1e-5):
+    model.eval()
+    with ember.no_grad():
+        want = model(x).numpy()
+    got = sess.run(None, {"x": x.numpy()})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=atol)
+    # import round trip: the same graph run by ember
+    back = ember.onnx.load(blob)
+    with ember.no_grad():
+        np.testing.assert_allclose(back(x).numpy(), want, rtol=1e-5, atol=atol)
+
+
+DYN = {"x": {0: "batch"}, "y": {0: "batch"}}
+
+
+def test_mnist_cnn_dynamic_batch():
+    ember.manual_seed(0)
+    model = MnistNet()
+    proto, sess, blob = _export(model, ember.randn(2, 1, 28, 28), dynamic_axes=DYN)
+    assert proto.opset_import[0].version == ember.onnx.default_opset() >= 17
+    names = {i.name for i in proto.graph.initializer}
+    assert {"conv1.weight", "conv2.bias", "fc1.weight", "fc2.bias"} <= names
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    assert not any(n.op_type == "Dropout" for n in proto.graph.node)
+    for n in (1, 7, 64):
+        _check(model, sess, ember.randn(n, 1, 28, 28), blob)
+
+
+def test_mlp():
+    ember.manual_seed(1)
+    model = _mlp()
+    _, sess, blob = _export(model, ember.randn(3, 12), dynamic_axes=DYN)
+    for n in (1, 5):
+        _check(model, sess, ember.randn(n, 12), blob)
+
+
+def test_resnet_block_with_batchnorm():
+    ember.manual_seed(2)
+    model = ResBlock()
+    _randomize_bn(model)
+    model.train()
+    proto, sess, blob = _export(model, ember.randn(2, 3, 8, 8), dynamic_axes=DYN)
+    assert model.training  # the mode is restored after export
+    inits = {i.name for i in proto.graph.initializer}
+    assert {"bn1.running_mean", "bn1.running_var", "bn1.weight"} <= inits
+    for n in (1, 4):
+        _check(model, sess, ember.randn(n, 3, 8, 8), blob)
+
+
+def test_convtranspose_upsample():
+    ember.manual_seed(3)
+    model = UpNet()
+    _, sess, blob = _export(model, ember.randn(2, 2, 8, 8), dynamic_axes=DYN)
+    for n in (1, 3):
+        _check(model, sess, ember.randn(n, 2, 8, 8), blob)
+
+
+def test_transformer_encoder_layer():
+    ember.manual_seed(4)
+    model = nn.TransformerEncoderLayer(16, 4, dim_feedforward=32, batch_first=True)
+    _, sess, blob = _export(model, ember.randn(2, 5, 16), dynamic_axes=DYN)
+    for n in (1, 3):
+        _check(model, sess, ember.randn(n, 5, 16), blob, atol=1e-5)
+
+
+def test_opset_version_and_static_shapes():
+    ember.manual_seed(5)
+    model = _mlp()
+    proto, sess, blob = _export(model, ember.randn(3, 12), opset_version=17)
+    assert proto.opset_import[0].version == 17
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_value == 3
+    _check(model, sess, ember.randn(3, 12), blob)
+
+
+def test_imported_model_trains():
+    ember.manual_seed(6)
+    model = _mlp()
+    _, _, blob = _export(model, ember.randn(3, 12))
+    back = ember.onnx.load(blob)
+    keys = {k for k, _ in back.named_parameters()}
+    assert keys == {k for k, _ in model.named_parameters()}
+    opt = ember.optim.SGD(back.parameters(), lr=0.1)
+    x = ember.randn(3, 12)
+    before = back[0].weight.detach().clone() if hasattr(back, "0") else None
+    loss = back(x)[:, 0].sum()
+    loss.backward()
+    w = dict(back.named_parameters())["0.weight"]
+    assert w.grad is not None and float(w.grad.abs().sum()) > 0
+    opt.step()
+    del before
+
+
+def test_unsupported_export_names_op_and_module():
+    class Odd(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4, 4)
+            self.inner = nn.Sequential(nn.Identity())
+
+        def forward(self, x):
+            return self.lin(x).roll(1, 0)
+
+    with pytest.raises(ember.onnx.UnsupportedOperatorError, match="Roll"):
+        ember.onnx.export(Odd(), ember.randn(2, 4), io.BytesIO())
+
+
+def test_unsupported_import_names_op():
+    from onnx import TensorProto, helper
+
+    node = helper.make_node("NonMaxSuppression", ["a", "b"], ["y"])
+    g = helper.make_graph(
+        [node],
+        "g",
+        [
+            helper.make_tensor_value_info("a", TensorProto.FLOAT, [1, 1, 4]),
+            helper.make_tensor_value_info("b", TensorProto.FLOAT, [1, 1, 1]),
+        ],
+        [helper.make_tensor_value_info("y", TensorProto.INT64, [None, 3])],
+    )
+    m = helper.make_model(g)
+    back = ember.onnx.load(m)
+    with pytest.raises(ember.onnx.UnsupportedOperatorError, match="NonMaxSuppression"):
+        back(ember.randn(1, 1, 4), ember.randn(1, 1, 1))
