@@ -192,15 +192,20 @@ def _axes(b, op, x, axes, keepdims, path):
     return b.node(op, [x], path=path, axes=axes, **kw)[0]
 
 
-def _reshape_target(in_shape, out_shape) -> list:
-    """Copy (0) each leading dim that the reshape keeps, so a dynamic batch axis survives."""
+def _reshape_target(in_shape, out_shape, alt_shape=None) -> list:
+    """The Reshape node's shape: leading dims the reshape keeps are copied (0), and the one
+    dim that changed in the probe run (it follows a dynamic axis) becomes -1."""
+    if 0 in out_shape:
+        return list(out_shape)  # an empty dim would read as "copy"
     tgt = list(out_shape)
     for i, (a, c) in enumerate(zip(in_shape, out_shape)):
         if a != c:
             break
         tgt[i] = 0
-    if 0 in out_shape:
-        return list(out_shape)  # an empty dim would read as "copy"
+    if alt_shape is not None and len(alt_shape) == len(out_shape):
+        moved = [i for i, (c, d) in enumerate(zip(out_shape, alt_shape)) if c != d and tgt[i]]
+        if len(moved) == 1:
+            tgt[moved[0]] = -1
     return tgt
 
 
@@ -248,7 +253,7 @@ def _index(b: _Builder, x: str, shape, key, path) -> str:
     return x
 
 
-def _emit(b: _Builder, rec) -> list:
+def _emit(b: _Builder, rec, alt=None) -> list:
     """ONNX nodes for one record; returns the names of its outputs."""
     op = rec.op.__name__
     a = rec.args
@@ -300,7 +305,7 @@ def _emit(b: _Builder, rec) -> list:
 
         return b.node("Cast", [b.name(a[0])], path=path, to=helper.np_dtype_to_tensor_dtype(dt))
     if op == "Reshape":
-        tgt = _reshape_target(a[0].shape, out0.shape)
+        tgt = _reshape_target(a[0].shape, out0.shape, alt and alt.outputs[0].shape)
         return b.node("Reshape", [b.name(a[0]), b.ints(tgt)], path=path)
     if op == "Permute":
         return b.node("Transpose", [b.name(a[0])], path=path, perm=[int(d) for d in a[1]])
@@ -455,6 +460,75 @@ def _flatten(obj) -> list:
     return []
 
 
+def _traced_run(model, args, call_kwargs, state, training):
+    """Run ``model`` under the tracer on grad-requiring copies of ``args``, in eval mode."""
+    from ..autograd.grad_mode import enable_grad
+
+    inputs = []
+    for t in args:
+        if _is_tensor(t):
+            c = t.detach().clone()
+            if c.dtype.is_floating_point:
+                c.requires_grad_(True)
+            inputs.append(c)
+        else:
+            inputs.append(t)
+    flags = []
+    for t in state.values():
+        if t.dtype.is_floating_point and not t.requires_grad:
+            flags.append(t)
+            t.requires_grad_(True)
+    modes = {m: m.training for m in model.modules()}
+    if training == TrainingMode.EVAL:
+        model.eval()
+    elif training == TrainingMode.TRAINING:
+        model.train()
+    try:
+        with enable_grad(), trace(model) as tr:
+            out = model(*inputs, **call_kwargs)
+    finally:
+        for t in flags:
+            t.requires_grad_(False)
+        for m, mode in modes.items():
+            m.training = mode
+    return inputs, [t for t in inputs if _is_tensor(t)], tr.records, out
+
+
+def _perturbed(args, names, dyn) -> tuple:
+    """``args`` with other values, each dynamic axis one longer (the probe run's inputs)."""
+    import ember
+
+    out, k = [], 0
+    for t in args:
+        if not _is_tensor(t):
+            out.append(t)
+            continue
+        arr = _np(t.detach()._data)
+        for ax in dyn.get(names[k], {}):
+            n = arr.shape[ax]
+            arr = np.take(arr, np.arange(n + 1) % max(n, 1), axis=ax)
+        if arr.dtype.kind == "f":
+            arr = (arr * 0.75 + 0.125).astype(arr.dtype)
+        out.append(ember.tensor(np.ascontiguousarray(arr)).to(t.device))
+        k += 1
+    return tuple(out)
+
+
+def _check_constants(rec, alt, live, b) -> None:
+    """Raise if a constant input of ``rec`` differs in the probe run (it depends on the input)."""
+    for x, y in zip(rec.args, alt.args):
+        if not _is_tensor(x) or id(x) in live or id(x) in b.names:
+            continue
+        ax, ay = _np(x._data), _np(y._data) if _is_tensor(y) else None
+        if ay is None or ax.shape != ay.shape or not np.array_equal(ax, ay, equal_nan=True):
+            where = f"module '{rec.module_path}'" if rec.module_path else "the top-level module"
+            raise UnsupportedOperatorError(
+                f"ONNX export: an input of '{rec.op.__name__}' in {where} depends on the model "
+                "input but was computed by an op that is not recorded (it would be baked in as "
+                "a constant)"
+            )
+
+
 def export(
     model,
     args,
@@ -482,7 +556,6 @@ def export(
     from onnx import helper
 
     from .._tensor import Tensor
-    from ..autograd.grad_mode import enable_grad
 
     opset = int(opset_version or default_opset())
     if opset < MIN_OPSET:
@@ -494,56 +567,49 @@ def export(
         call_kwargs, args = args[-1], args[:-1]
 
     b = _Builder(opset, do_constant_folding)
-    # Trace on copies that require grad: ops on tensors that need no grad take fast paths
-    # that bypass Function.apply and would be baked into the graph as constants.
-    inputs = []
-    for t in args:
-        if _is_tensor(t):
-            c = t.detach().clone()
-            if c.dtype.is_floating_point:
-                c.requires_grad_(True)
-            inputs.append(c)
+    dyn = {}
+    for name, axes in (dynamic_axes or {}).items():
+        if isinstance(axes, dict):
+            dyn[name] = {int(k): str(v) for k, v in axes.items()}
         else:
-            inputs.append(t)
-    flat_in = [t for t in inputs if _is_tensor(t)]
+            dyn[name] = {int(k): f"{name}_dynamic_axes_{j + 1}" for j, k in enumerate(axes)}
+    n_in = sum(1 for t in args if _is_tensor(t))
     in_names = list(input_names or [])
-    in_names += [f"input_{i}" for i in range(len(in_names), len(flat_in))]
-    for t, n in zip(flat_in, in_names):
-        b.names[id(t)] = n
+    in_names += [f"input_{i}" for i in range(len(in_names), n_in)]
 
     state = model.state_dict(keep_vars=True)
-    flags = {}
-    for key, t in state.items():
-        if id(t) in b.names:
-            continue
-        b.names[id(t)] = key
-        flags[id(t)] = (t, t.requires_grad)
-        if t.dtype.is_floating_point and not t.requires_grad:
-            t.requires_grad_(True)
     params = {id(p) for p in model.parameters()}
-    modes = {m: m.training for m in model.modules()}
-    if training == TrainingMode.EVAL:
-        model.eval()
-    elif training == TrainingMode.TRAINING:
-        model.train()
+    # Trace on copies that require grad: ops on tensors that need no grad take fast paths
+    # that bypass Function.apply and would be baked into the graph as constants. A second
+    # run, with other values and the dynamic axes one longer, tells which reshape sizes
+    # follow the dynamic axes and catches values computed outside the recorded ops.
+    inputs, flat_in, records, out = _traced_run(model, args, call_kwargs, state, training)
+    alt_args = _perturbed(args, in_names, dyn)
     try:
-        with enable_grad(), trace(model) as tr:
-            out = model(*inputs, **call_kwargs)
-    finally:
-        for t, rg in flags.values():
-            t.requires_grad_(rg)
-        for m, mode in modes.items():
-            m.training = mode
+        _, _, records2, _ = _traced_run(model, alt_args, call_kwargs, state, training)
+    except Exception:
+        records2 = None
+    if records2 is not None and (
+        len(records2) != len(records) or any(r.op is not q.op for r, q in zip(records, records2))
+    ):
+        records2 = None
+    for t, n in zip(flat_in, in_names):
+        b.names[id(t)] = n
+    for key, t in state.items():
+        b.names.setdefault(id(t), key)
 
     state_ids = {id(t): k for k, t in state.items()}
     live = {id(t) for t in flat_in} | set(state_ids)
-    for rec in tr.records:
+    for i, rec in enumerate(records):
+        alt = records2[i] if records2 is not None else None
         ts = [t for t in rec.args if _is_tensor(t)]
         if rec.op.__name__ == "Cat":
             ts = [t for t in rec.args[1:] if _is_tensor(t)]
         if do_constant_folding and not any(id(t) in live for t in ts):
             continue  # computed from constants only: its outputs become constants when used
-        names = _emit(b, rec)
+        if alt is not None:
+            _check_constants(rec, alt, live, b)
+        names = _emit(b, rec, alt)
         for t, n in zip(rec.outputs, names):
             if _is_tensor(t):
                 b.names[id(t)] = n
@@ -557,13 +623,6 @@ def export(
         src = b.name(t)
         b.node("Identity", [src])
         b.nodes[-1].output[0] = n
-
-    dyn = {}
-    for name, axes in (dynamic_axes or {}).items():
-        if isinstance(axes, dict):
-            dyn[name] = {int(k): str(v) for k, v in axes.items()}
-        else:
-            dyn[name] = {int(k): f"{name}_dynamic_axes_{j + 1}" for j, k in enumerate(axes)}
 
     def vinfo(name, t):
         shape = [dyn.get(name, {}).get(i, s) for i, s in enumerate(t.shape)]
@@ -586,7 +645,9 @@ def export(
             graph_inputs.append(vinfo(key, t))
     for name, (arr, _) in b.inits.items():
         if name in used:
-            inits.append(onnx.numpy_helper.from_array(arr, name))
+            tp = onnx.numpy_helper.from_array(arr, name)
+            tp.doc_string = "constant"  # ember.onnx.load keeps it as a buffer
+            inits.append(tp)
     graph = helper.make_graph(
         b.nodes,
         "main_graph",

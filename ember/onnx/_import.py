@@ -312,7 +312,7 @@ def load(path):
                 if not attr.isidentifier() or hasattr(type(owner), attr):
                     attr = "c_" + "".join(ch if ch.isalnum() else "_" for ch in attr)
                     owner = self
-                if arr.dtype.kind == "f" and init.doc_string != "buffer":
+                if arr.dtype.kind == "f" and init.doc_string not in ("buffer", "constant"):
                     owner.register_parameter(attr, nn.Parameter(t))
                 else:
                     owner.register_buffer(attr, t)
