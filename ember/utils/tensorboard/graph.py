@@ -72,9 +72,12 @@ def graph_def(model: Any, input_to_model: Any = None, verbose: bool = False):
         ]
         attr = {"_output_shapes": AttrValue(list=AttrValue.ListValue(shape=shapes))}
         if outs:
-            attrs.setdefault("dtype", str(outs[0].dtype))
-        for k, v in attrs.items():
-            attr[k] = AttrValue(s=v.encode())
+            attrs = {"dtype": str(outs[0].dtype).replace("ember.", ""), **attrs}
+        if attrs:
+            # one free-text attribute, as PyTorch's exporter does: TensorBoard parses the
+            # well-known keys (``dtype`` is an enum there)
+            text = ", ".join(f"{k}: {v}" for k, v in attrs.items())
+            attr["attr"] = AttrValue(s=("{" + text + "}").encode())
         nodes.append(NodeDef(name=name, op=op, input=inputs, attr=attr))
         for o in outs:
             producer[id(o)] = name
