@@ -230,3 +230,24 @@ def test_unsupported_import_names_op():
     back = ember.onnx.load(m)
     with pytest.raises(ember.onnx.UnsupportedOperatorError, match="NonMaxSuppression"):
         back(ember.randn(1, 1, 4), ember.randn(1, 1, 1))
+
+
+class RecurrentNet(nn.Module):
+    def __init__(self, cell):
+        super().__init__()
+        kw = {"bidirectional": True} if cell is nn.GRU else {}
+        self.rnn = cell(6, 8, num_layers=2, batch_first=True, **kw)
+        self.head = nn.Linear(8 * (2 if kw else 1), 3)
+
+    def forward(self, x):
+        y = self.rnn(x)[0]
+        return self.head(y[:, -1])
+
+
+@pytest.mark.parametrize("cell", [nn.LSTM, nn.GRU, nn.RNN])
+def test_recurrent(cell):
+    ember.manual_seed(7)
+    model = RecurrentNet(cell)
+    _, sess, blob = _export(model, ember.randn(2, 5, 6), dynamic_axes=DYN)
+    for n in (1, 4):
+        _check(model, sess, ember.randn(n, 5, 6), blob)

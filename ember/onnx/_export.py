@@ -90,7 +90,7 @@ class _Builder:
 
     def const(self, arr, hint: str = "const") -> str:
         name = self.fresh(hint)
-        self.inits[name] = (np.ascontiguousarray(_np(arr)), None)
+        self.inits[name] = (np.array(_np(arr), order="C"), None)
         return name
 
     def ints(self, vals) -> str:
@@ -444,10 +444,65 @@ def _emit(b: _Builder, rec, alt=None) -> list:
         if _np(a[1]._data).dtype != np.int64:
             idx = b.node("Cast", [idx], path=path, to=7)[0]
         return b.node("Gather", [b.name(a[0]), idx], path=path, axis=0)
+    if op == "Recurrence":
+        return _recurrence(b, rec, path)
     if op in ("_HookIn", "_HookOut"):
         return [b.node("Identity", [b.name(t)], path=path)[0] for t in a[1:]]
     where = f"module '{path}' ({rec.module_type})" if path else "the top-level module"
     raise UnsupportedOperatorError(f"ONNX export: the op '{op}' (from {where}) has no ONNX mapping")
+
+
+# ONNX gate orders (LSTM: i o f c; GRU: z r h) as indices into PyTorch's (i f g o; r z n)
+_GATES = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "RNN_TANH": [0], "RNN_RELU": [0]}
+
+
+def _gate_perm(mode: str, hidden: int) -> np.ndarray:
+    return np.concatenate([np.arange(g * hidden, (g + 1) * hidden) for g in _GATES[mode]])
+
+
+def _zero_state(t) -> bool:
+    return t is not None and not t.requires_grad and not bool(np.any(_np(t._data)))
+
+
+def _recurrence(b: _Builder, rec, path) -> list:
+    """One recurrent layer direction as ONNX LSTM/GRU/RNN on the projected input ``x @ w_ih.T``."""
+    xw, b_x, h0, c0, w_hh, w_hr, b_hh, mode, reverse, batch_sizes = rec.args
+    if w_hr is not None or batch_sizes is not None:
+        what = "proj_size" if w_hr is not None else "packed sequences"
+        raise UnsupportedOperatorError(
+            f"ONNX export: recurrent layers with {what} are not supported (in module '{path}')"
+        )
+    G, H = w_hh.shape
+    dt = _np(xw._data).dtype
+    perm = _gate_perm(mode, H)
+    w = b.const(np.eye(G, dtype=dt)[perm][None])
+    idx = b.const(perm.astype(np.int64))
+    r = b.node("Gather", [b.name(w_hh), idx], path=path, axis=0)[0]
+    r = b.node("Unsqueeze", [r, b.ints([0])], path=path)[0]
+    zero = b.const(np.zeros(G, dt))
+    bx = zero if b_x is None else b.node("Gather", [b.name(b_x), idx], path=path, axis=0)[0]
+    bh = zero if b_hh is None else b.node("Gather", [b.name(b_hh), idx], path=path, axis=0)[0]
+    bias = b.node("Concat", [bx, bh], path=path, axis=0)[0]
+    bias = b.node("Unsqueeze", [bias, b.ints([0])], path=path)[0]
+
+    def state(t):
+        if id(t) not in b.names and _zero_state(t):
+            return ""
+        return b.node("Unsqueeze", [b.name(t), b.ints([0])], path=path)[0]
+
+    h = state(h0)
+    ins = [b.name(xw), w, r, bias, "", h]
+    kw = {"hidden_size": int(H), "direction": "reverse" if reverse else "forward"}
+    if mode == "LSTM":
+        ins.append(state(c0))
+        outs = b.node("LSTM", ins, 3, path=path, **kw)
+    elif mode == "GRU":
+        outs = b.node("GRU", ins, 2, path=path, linear_before_reset=1, **kw)
+    else:
+        act = ["Relu" if mode == "RNN_RELU" else "Tanh"]
+        outs = b.node("RNN", ins, 2, path=path, activations=act, **kw)
+    y = b.node("Squeeze", [outs[0], b.ints([1])], path=path)[0]
+    return [y] + [b.node("Squeeze", [o, b.ints([0])], path=path)[0] for o in outs[1:]]
 
 
 def _flatten(obj) -> list:
@@ -516,9 +571,11 @@ def _perturbed(args, names, dyn) -> tuple:
 
 def _check_constants(rec, alt, live, b) -> None:
     """Raise if a constant input of ``rec`` differs in the probe run (it depends on the input)."""
-    for x, y in zip(rec.args, alt.args):
+    for pos, (x, y) in enumerate(zip(rec.args, alt.args)):
         if not _is_tensor(x) or id(x) in live or id(x) in b.names:
             continue
+        if rec.op.__name__ == "Recurrence" and pos in (2, 3) and _zero_state(x):
+            continue  # zero initial states are left out of the node (ONNX's default)
         ax, ay = _np(x._data), _np(y._data) if _is_tensor(y) else None
         if ay is None or ax.shape != ay.shape or not np.array_equal(ax, ay, equal_nan=True):
             where = f"module '{rec.module_path}'" if rec.module_path else "the top-level module"
@@ -635,7 +692,7 @@ def export(
     for key, t in state.items():
         if key not in used:
             continue
-        arr = np.ascontiguousarray(_np(t._data))
+        arr = np.array(_np(t._data), order="C")
         if export_params:
             tp = onnx.numpy_helper.from_array(arr, key)
             if id(t) not in params:

@@ -258,6 +258,8 @@ def _run(node, ins, at, opset):
         ax = at.get("axis", -1) % x.ndim
         b = ins[2] if len(ins) > 2 else None
         return [F.layer_norm(x, x.shape[ax:], ins[1], b, at.get("epsilon", 1e-5))]
+    if op in ("LSTM", "GRU", "RNN"):
+        return _recurrent(op, ins, at)
     if op == "Constant":
         from onnx import numpy_helper
 
@@ -265,6 +267,48 @@ def _run(node, ins, at, opset):
     if op == "Shape":
         return [ember.tensor(list(x.shape), dtype=ember.int64)]
     raise UnsupportedOperatorError(f"ONNX import: the op '{op}' is not supported")
+
+
+def _recurrent(op, ins, at):
+    """ONNX LSTM/GRU/RNN (one direction, default activations) with ember's recurrence kernel."""
+    import ember
+    from ember.nn._rnn import recurrence
+
+    from ._export import _gate_perm
+
+    def s(v):
+        return v.decode() if isinstance(v, bytes) else v
+
+    direction = s(at.get("direction", "forward"))
+    acts = [s(a) for a in at.get("activations", [])]
+    mode = {"LSTM": "LSTM", "GRU": "GRU"}.get(op) or (
+        "RNN_RELU" if acts and acts[0] == "Relu" else "RNN_TANH"
+    )
+    if direction == "bidirectional" or (op != "RNN" and acts) or at.get("clip") is not None:
+        raise UnsupportedOperatorError(
+            f"ONNX import: {op} with direction={direction}, activations={acts} or clip"
+        )
+    if op == "GRU" and not at.get("linear_before_reset", 0):
+        raise UnsupportedOperatorError("ONNX import: GRU with linear_before_reset=0")
+    if len(ins) > 4 and ins[4] is not None:
+        raise UnsupportedOperatorError(f"ONNX import: {op} with sequence_lens")
+    x, w, r = ins[0], ins[1][0], ins[2][0]
+    G = w.shape[0]
+    H = G // {"LSTM": 4, "GRU": 3}.get(op, 1)
+    inv = ember.tensor(np.argsort(_gate_perm(mode, H)))
+    w, r = w.index_select(0, inv), r.index_select(0, inv)
+    T, B = x.shape[:2]
+    bias = ins[3][0] if len(ins) > 3 and ins[3] is not None else None
+    b_x = b_hh = None
+    if bias is not None:
+        bw, br = bias[:G].index_select(0, inv), bias[G:].index_select(0, inv)
+        b_x, b_hh = (bw, br) if mode == "GRU" else (bw + br, None)
+    h0 = ins[5][0] if len(ins) > 5 and ins[5] is not None else ember.zeros(B, H, dtype=x.dtype)
+    c0 = None
+    if mode == "LSTM":
+        c0 = ins[6][0] if len(ins) > 6 and ins[6] is not None else ember.zeros(B, H, dtype=x.dtype)
+    out = recurrence(mode, x @ w.t(), b_x, h0, c0, r, None, b_hh, direction == "reverse")
+    return [out[0].unsqueeze(1)] + [o.unsqueeze(0) for o in out[1:]]
 
 
 def load(path):
