@@ -207,6 +207,25 @@ def test_graph_tuple_output_single_input(tmp_path):
     assert ops == ["Constant", "Mul", "Sum"] or ops == ["Mul", "Sum"]
 
 
+def test_graph_buffers_and_int_inputs(tmp_path):
+    conv = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.MaxPool2d(2)).eval()
+    emb = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(8, 2))
+    with SummaryWriter(str(tmp_path / "c")) as w:
+        w.add_graph(conv, ember.randn(1, 1, 6, 6))
+    with SummaryWriter(str(tmp_path / "e")) as w:
+        w.add_graph(emb, ember.tensor([[1, 2], [3, 4]]))
+    nodes = {n.name: n for n in _load(tmp_path / "c").Graph().node}
+    assert nodes["Sequential/1/running_mean"].op == "Buffer"
+    assert nodes["Sequential/0/weight"].op == "Parameter"
+    conv_op = next(n for n in nodes.values() if n.name.startswith("Sequential/0/Conv"))
+    assert list(conv_op.input)[0] == "input/input.0"
+    shape = [d.size for d in nodes["output/output"].attr["_output_shapes"].list.shape[0].dim]
+    assert shape == [1, 2, 2, 2]
+    nodes = {n.name: n for n in _load(tmp_path / "e").Graph().node}
+    assert any(n.op == "Embedding" and "input/input.0" in n.input for n in nodes.values())
+    assert nodes["Sequential/0/weight"].op == "Parameter"
+
+
 def test_default_log_dir_comment(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     w = SummaryWriter(comment="_exp", filename_suffix=".ember")

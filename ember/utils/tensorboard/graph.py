@@ -94,16 +94,16 @@ def graph_def(model: Any, input_to_model: Any = None, verbose: bool = False):
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
             add(f"input/input.{i}", "IO Node", [], [a])
-    named = dict(model.named_parameters())
-    named.update(dict(model.named_buffers()))
-    owned = {id(v): k for k, v in named.items()}
+    owned = {id(v): (k, "Parameter") for k, v in model.named_parameters()}
+    owned.update({id(v): (k, "Buffer") for k, v in model.named_buffers()})
 
     def source(x: Tensor, here: str) -> str:
         name = producer.get(id(x))
         if name is not None:
             return name
         if id(x) in owned:
-            return add(scope(owned[id(x)]), "Parameter", [], [x])
+            path, kind = owned[id(x)]
+            return add(scope(path), kind, [], [x])
         return add(unique(f"{here}/Constant"), "Constant", [], [x])
 
     for r in t.records:
