@@ -125,6 +125,9 @@ _LAZY = {
     "distributions": ".distributions",
 }
 _LAZY_ATTRS = {
+    "relu": ".nn.functional",
+    "softmax": ".nn.functional",
+    "log_softmax": ".nn.functional",
     "save": ".serialization",
     "load": ".serialization",
     "autograd": ".autograd",

@@ -496,6 +496,25 @@ class Tensor:
     def is_shared(self) -> bool:
         return False
 
+    # -- activations that PyTorch also offers as methods (maths in nn.functional) ----------------
+    def relu(self) -> Tensor:
+        """``max(x, 0)`` elementwise (see ``nn.functional.relu``)."""
+        from .nn.functional import relu
+
+        return relu(self)
+
+    def softmax(self, dim: int, dtype=None) -> Tensor:
+        """Softmax along ``dim`` (see ``nn.functional.softmax``)."""
+        from .nn.functional import softmax
+
+        return softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim: int, dtype=None) -> Tensor:
+        """Log-softmax along ``dim`` (see ``nn.functional.log_softmax``)."""
+        from .nn.functional import log_softmax
+
+        return log_softmax(self, dim, dtype=dtype)
+
     # -- operators: the hot ones are written out; the rest are bound below ----------------------
     def __add__(self, other):
         return _ops.add(self, other)

@@ -999,7 +999,7 @@ def _assign(self: Tensor, r: Tensor, name: str = "copy_") -> Tensor:
                 f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                 f"{list(np.broadcast_shapes(r._data.shape, self._data.shape))}"
             ) from None
-    if not self._data.flags.writeable:
+    if not getattr(self._data.flags, "writeable", True):
         raise RuntimeError(
             f"{name}: the tensor is a read-only view (from expand or "
             "broadcasting); clone() it first"

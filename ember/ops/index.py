@@ -180,7 +180,7 @@ def setitem(input, index, value):
         track = state.enabled and input._rg
         v = value
     if not track:
-        if not input._data.flags.writeable:
+        if not getattr(input._data.flags, "writeable", True):
             raise RuntimeError(
                 "unsupported operation: the tensor is a read-only view (from "
                 "expand); clone() it first"

@@ -463,14 +463,17 @@ def cumprod(input, dim, *, dtype=None):
 
 def cummax(input, dim):
     """Running maximum along ``dim`` as (values, indices)."""
+    from ..backend import of
+
     d = wrap_dim(dim, input.ndim)
-    a = input._data
-    xp = xp_of(a)
-    vals = xp.maximum.accumulate(a, axis=d)
-    n = a.shape[d]
-    ar = xp.arange(n).reshape([-1 if i == d else 1 for i in range(a.ndim)])
-    idx = xp.maximum.accumulate(xp.where(a == vals, ar, 0), axis=d).astype(np.int64)
-    return values_indices(input.gather(d, _make(idx)), _make(idx))
+    be = of(input._data)
+    # CuPy has no ufunc.accumulate: the running maximum is computed on the host.
+    a = be.to_numpy(input._data)
+    vals = np.maximum.accumulate(a, axis=d)
+    ar = np.arange(a.shape[d]).reshape([-1 if i == d else 1 for i in range(a.ndim)])
+    idx = np.maximum.accumulate(np.where(a == vals, ar, 0), axis=d).astype(np.int64)
+    idx = _make(be.from_numpy(idx, input.device))
+    return values_indices(input.gather(d, idx), idx)
 
 
 def sort(input, dim=-1, descending=False, stable=False):
