@@ -208,12 +208,15 @@ def test_graph_tuple_output_single_input(tmp_path):
 
 
 def test_graph_buffers_and_int_inputs(tmp_path):
-    conv = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.MaxPool2d(2)).eval()
+    conv = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.MaxPool2d(2))
+    mean = conv[1].running_mean.clone()
     emb = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(8, 2))
     with SummaryWriter(str(tmp_path / "c")) as w:
         w.add_graph(conv, ember.randn(1, 1, 6, 6))
     with SummaryWriter(str(tmp_path / "e")) as w:
         w.add_graph(emb, ember.tensor([[1, 2], [3, 4]]))
+    # traced in eval mode like PyTorch, and the mode is restored
+    assert conv.training and ember.equal(conv[1].running_mean, mean)
     nodes = {n.name: n for n in _load(tmp_path / "c").Graph().node}
     assert nodes["Sequential/1/running_mean"].op == "Buffer"
     assert nodes["Sequential/0/weight"].op == "Parameter"

@@ -58,8 +58,14 @@ def graph_def(model: Any, input_to_model: Any = None, verbose: bool = False):
     else:
         args = (input_to_model,)
     args = tuple(_prep(a) for a in args)
-    with enable_grad(), trace(model) as t:
-        out = model(*args)
+    # traced in eval mode, as PyTorch does: no dropout, no batch-norm statistics update
+    was_training = getattr(model, "training", False)
+    model.eval()
+    try:
+        with enable_grad(), trace(model) as t:
+            out = model(*args)
+    finally:
+        model.train(was_training)
 
     root = type(model).__name__
     nodes: list = []
