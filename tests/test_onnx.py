@@ -199,18 +199,31 @@ def test_imported_model_trains():
     assert not np.allclose(w.detach().numpy(), before.numpy())
 
 
+class _Roll(nn.Module):
+    def forward(self, x):
+        return x.roll(1, 0)
+
+
 def test_unsupported_export_names_op_and_module():
-    class Odd(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lin = nn.Linear(4, 4)
-            self.inner = nn.Sequential(nn.Identity())
+    model = nn.Sequential(nn.Linear(4, 4), nn.Sequential(nn.ReLU(), _Roll()))
+    with pytest.raises(ember.onnx.UnsupportedOperatorError, match=r"'Roll'.*'1\.1'.*_Roll"):
+        ember.onnx.export(model, ember.randn(2, 4), io.BytesIO())
 
-        def forward(self, x):
-            return self.lin(x).roll(1, 0)
 
-    with pytest.raises(ember.onnx.UnsupportedOperatorError, match="Roll"):
-        ember.onnx.export(Odd(), ember.randn(2, 4), io.BytesIO())
+def test_input_dependent_constant_is_an_error_not_a_baked_value():
+    # LocalResponseNorm pads with zeros made at the traced batch size; uneven adaptive max
+    # pooling gathers at argmax positions (argmax is not recorded): never bake them in
+    for layer in (nn.LocalResponseNorm(2), nn.AdaptiveMaxPool2d((2, 2))):
+        model = nn.Sequential(nn.Conv2d(2, 4, 1), layer)
+        with pytest.raises(ember.onnx.UnsupportedOperatorError, match="module '1'"):
+            ember.onnx.export(
+                model,
+                ember.randn(2, 2, 5, 5),
+                io.BytesIO(),
+                input_names=["x"],
+                output_names=["y"],
+                dynamic_axes=DYN,
+            )
 
 
 def test_unsupported_import_names_op():
@@ -251,3 +264,96 @@ def test_recurrent(cell):
     _, sess, blob = _export(model, ember.randn(2, 5, 6), dynamic_axes=DYN)
     for n in (1, 4):
         _check(model, sess, ember.randn(n, 5, 6), blob)
+
+
+class _Emb(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 4)
+        self.lin = nn.Linear(4, 2)
+
+    def forward(self, x):
+        y = self.lin(self.emb(x))
+        return y.sum(1) + y.amax(1) - y.mean(1)
+
+
+_LAYERS = {
+    "conv1d_ceil_pool": (
+        lambda: nn.Sequential(
+            nn.Conv1d(3, 4, 3, stride=2, padding=1), nn.MaxPool1d(2, ceil_mode=True)
+        ),
+        (2, 3, 9),
+    ),
+    "conv3d_avgpool": (
+        lambda: nn.Sequential(nn.Conv3d(2, 2, 3, padding=1), nn.AvgPool3d(2)),
+        (2, 2, 4, 4, 4),
+    ),
+    "avgpool_ceil": (
+        lambda: nn.AvgPool2d(3, 2, padding=1, ceil_mode=True, count_include_pad=False),
+        (2, 3, 8, 8),
+    ),
+    "adaptive_pools": (
+        lambda: nn.Sequential(nn.AdaptiveAvgPool2d((3, 3)), nn.AdaptiveMaxPool2d(1)),
+        (2, 3, 8, 8),
+    ),
+    "activations": (
+        lambda: nn.Sequential(
+            nn.ELU(),
+            nn.SiLU(),
+            nn.Softplus(),
+            nn.Hardswish(),
+            nn.Hardsigmoid(),
+            nn.Mish(),
+            nn.ReLU6(),
+            nn.SELU(),
+            nn.GELU("tanh"),
+            nn.Softsign(),
+            nn.Hardtanh(),
+            nn.LogSigmoid(),
+        ),
+        (2, 5),
+    ),
+    "prelu_groupnorm_instancenorm": (
+        lambda: nn.Sequential(
+            nn.Conv2d(3, 4, 1), nn.PReLU(4), nn.GroupNorm(2, 4), nn.InstanceNorm2d(4, affine=True)
+        ),
+        (2, 3, 5, 5),
+    ),
+    "pixelshuffle_reflectpad_bicubic": (
+        lambda: nn.Sequential(
+            nn.PixelShuffle(2), nn.ReflectionPad2d(1), nn.Upsample(scale_factor=2, mode="bicubic")
+        ),
+        (2, 8, 3, 3),
+    ),
+    "embedding_reductions": (_Emb, "int"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_LAYERS))
+def test_layer_coverage(name):
+    ember.manual_seed(8)
+    make, shape = _LAYERS[name]
+    model = make()
+    x = ember.randint(0, 10, (2, 3)) if shape == "int" else ember.randn(*shape)
+    _, sess, blob = _export(model, x, dynamic_axes=DYN)
+    x2 = ember.randint(0, 10, (3, 3)) if shape == "int" else ember.randn(3, *shape[1:])
+    _check(model, sess, x2, blob)
+
+
+def test_decoder_layer_two_inputs():
+    ember.manual_seed(9)
+    model = nn.TransformerDecoderLayer(8, 2, 16, batch_first=True).eval()
+    buf = io.BytesIO()
+    dyn = {"tgt": {0: "b"}, "mem": {0: "b"}}
+    args = (ember.randn(2, 3, 8), ember.randn(2, 4, 8))
+    proto = ember.onnx.export(model, args, buf, input_names=["tgt", "mem"], dynamic_axes=dyn)
+    onnx.checker.check_model(proto, full_check=True)
+    sess = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"])
+    tgt, mem = ember.randn(5, 3, 8), ember.randn(5, 4, 8)
+    with ember.no_grad():
+        want = model(tgt, mem).numpy()
+    got = sess.run(None, {"tgt": tgt.numpy(), "mem": mem.numpy()})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    back = ember.onnx.load(buf.getvalue())
+    with ember.no_grad():
+        np.testing.assert_allclose(back(tgt, mem).numpy(), want, rtol=1e-5, atol=1e-5)

@@ -355,7 +355,7 @@ def _emit(b: _Builder, rec, alt=None) -> list:
             x = b.node("Cast", [x], path=path, to=helper.np_dtype_to_tensor_dtype(dt))[0]
         return [_axes(b, "ReduceSum", x, a[1], a[2], path)]
     if op == "AMax":
-        return [_axes(b, "ReduceMax" if a[4] else "ReduceMin", b.name(a[0]), a[1], a[2], path)]
+        return [_axes(b, "ReduceMax" if a[3] else "ReduceMin", b.name(a[0]), a[1], a[2], path)]
     if op == "Prod":
         return [_axes(b, "ReduceProd", b.name(a[0]), a[1], a[2], path)]
     if op == "Norm2":
