@@ -94,7 +94,7 @@ class _Event:
 
 # -- op interception ---------------------------------------------------------------------------
 _active: list = []  # the recording profiles, innermost last
-_stack: list = []  # open events (ops and record_function ranges)
+_local = threading.local()  # .stack: this thread's open events (ops and ranges)
 _patched: list = []
 _skip = [None]  # the class whose next apply _binary's wrapper already records
 
@@ -116,21 +116,29 @@ def _nbytes(out: Any, args: tuple) -> int:
     )
 
 
+def _stack() -> list:
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    return stack
+
+
 def _begin(name: str, cat: str, args: tuple = ()) -> _Event:
     ev = _Event(name, cat, _shapes(args) if any(p.record_shapes for p in _active) else None, args)
-    _stack.append(ev)
+    _stack().append(ev)
     return ev
 
 
 def _end(ev: _Event, out: Any = None) -> None:
     ev.end = time.perf_counter_ns()
-    if _stack and _stack[-1] is ev:
-        _stack.pop()
+    stack = _stack()
+    if stack and stack[-1] is ev:
+        stack.pop()
     if out is not None and any(p.profile_memory for p in _active):
         ev.mem = _nbytes(out, ev.args)
     ev.args = ()  # the profile must not keep inputs alive
-    if _stack:
-        parent = _stack[-1]
+    if stack:
+        parent = stack[-1]
         parent.child_ns += ev.end - ev.start
         parent.child_mem += ev.mem + ev.child_mem
     for p in _active:
@@ -143,11 +151,13 @@ def _op_name(cls: type) -> str:
 
 
 def _install() -> None:
+    from .autograd import engine
     from .autograd import function as fmod
     from .ops import elementwise
 
     orig_apply = fmod.Function.__dict__["apply"]
     orig_binary = elementwise._binary
+    orig_backward = engine.run_backward
 
     def apply(cls, *args, **kwargs):
         if _skip[0] is cls:
@@ -172,9 +182,21 @@ def _install() -> None:
             _skip[0] = None
             _end(ev, out)
 
-    _patched[:] = [(fmod.Function, "apply", orig_apply), (elementwise, "_binary", orig_binary)]
+    def run_backward(*args, **kwargs):
+        ev = _begin("autograd::engine::backward", "cpu_op")
+        try:
+            return orig_backward(*args, **kwargs)
+        finally:
+            _end(ev)
+
+    _patched[:] = [
+        (fmod.Function, "apply", orig_apply),
+        (elementwise, "_binary", orig_binary),
+        (engine, "run_backward", orig_backward),
+    ]
     fmod.Function.apply = classmethod(apply)
     elementwise._binary = binary
+    engine.run_backward = run_backward
 
 
 def _uninstall() -> None:

@@ -10,6 +10,7 @@ import pytest
 import ember
 import ember.nn as nn
 from ember import profiler
+from ember.autograd import engine
 from ember.autograd.function import Function
 from ember.ops import elementwise
 
@@ -34,7 +35,7 @@ def test_counts_cover_grad_and_no_grad_paths():
 
 
 def test_patches_restored_even_on_error():
-    apply, binary = Function.__dict__["apply"], elementwise._binary
+    apply, binary, run = Function.__dict__["apply"], elementwise._binary, engine.run_backward
     with pytest.raises(ZeroDivisionError):
         with profiler.profile():
             assert Function.__dict__["apply"] is not apply
@@ -45,6 +46,7 @@ def test_patches_restored_even_on_error():
             ember.ones(2) + 1
         ember.ones(2) + 1
     assert Function.__dict__["apply"] is apply and elementwise._binary is binary
+    assert engine.run_backward is run
     assert [e.count for e in inner.key_averages()] == [1]
     assert {e.key: e.count for e in outer.key_averages()}["ember::add"] == 2
 
@@ -58,6 +60,9 @@ def test_self_and_total_time_nest():
         with profiler.record_function("backward"):
             y.sum().backward()
     events = prof.events()
+    bwd = next(e for e in events if e.name == "autograd::engine::backward")
+    inside = [e for e in events if bwd.start < e.start and e.end < bwd.end]
+    assert "ember::matmul" in {e.name for e in inside}  # the gradient ops
     fwd = next(e for e in events if e.name == "forward")
     inside = [e for e in events if fwd.start <= e.start and e.end <= fwd.end and e is not fwd]
     assert {"ember::matmul", "ember::relu"} <= {e.name for e in inside}
@@ -195,6 +200,35 @@ def test_log_to_tensorboard(tmp_path):
     assert ev.step == 2 and ev.value == pytest.approx(avg.self_cpu_time_total, rel=1e-5)
     (text,) = ea.Tensors("profiler/table/text_summary")
     assert b"ember::add" in tensor_util.make_ndarray(text.tensor_proto).item()
+
+
+def test_threads_keep_their_own_nesting():
+    import threading
+
+    x = ember.ones(100)
+    with profiler.profile() as prof:
+
+        def work():
+            with profiler.record_function("worker"):
+                for _ in range(20):
+                    x + x
+
+        t = threading.Thread(target=work)
+        t.start()
+        with profiler.record_function("main"):
+            for _ in range(20):
+                x * x
+        t.join()
+    avg = {e.key: e for e in prof.key_averages()}
+    assert avg["ember::add"].count == avg["ember::mul"].count == 20
+    # each range's children are its own thread's ops only
+    for name, op in (("worker", "ember::add"), ("main", "ember::mul")):
+        ev = next(e for e in prof.events() if e.name == name)
+        kids = [e for e in prof.events() if e.tid == ev.tid and e is not ev]
+        assert {e.name for e in kids} == {op}
+        assert avg[name].self_cpu_time_total == pytest.approx(
+            avg[name].cpu_time_total - avg[op].cpu_time_total, rel=1e-6, abs=1e-3
+        )
 
 
 def test_bad_activity():
