@@ -13,26 +13,47 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
-__all__ = ["OpRecord", "trace"]
+__all__ = ["OpRecord", "tensor_key", "trace"]
 
-# Comparisons are plain functions (no Function node: their result has no gradient); they are
-# recorded too, as an ``op`` class of this name, so that masks stay part of the graph.
-_COMPARISONS = {
-    "eq": "Equal",
-    "ne": "NotEqual",
-    "lt": "Less",
-    "le": "LessOrEqual",
-    "gt": "Greater",
-    "ge": "GreaterOrEqual",
-    "logical_and": "LogicalAnd",
-    "logical_or": "LogicalOr",
-    "logical_xor": "LogicalXor",
-    "logical_not": "LogicalNot",
+# Comparisons and arg-reductions are plain functions (no Function node: their results have no
+# gradient); they are recorded too, as an ``op`` class of the given name, so that masks and
+# indices stay part of the graph.
+_PLAIN = {
+    "elementwise": {
+        "eq": "Equal",
+        "ne": "NotEqual",
+        "lt": "Less",
+        "le": "LessOrEqual",
+        "gt": "Greater",
+        "ge": "GreaterOrEqual",
+        "logical_and": "LogicalAnd",
+        "logical_or": "LogicalOr",
+        "logical_xor": "LogicalXor",
+        "logical_not": "LogicalNot",
+    },
+    "reduce": {"argmax": "ArgMax", "argmin": "ArgMin"},
 }
-_CMP_OPS = {
-    n: type(c, (), {"_raw": True, "__doc__": f"``{n}`` (recorded)"})
-    for n, c in _COMPARISONS.items()
+_PLAIN_OPS = {
+    (m, n): type(c, (), {"_raw": True, "__doc__": f"``{n}`` (recorded)"})
+    for m, names in _PLAIN.items()
+    for n, c in names.items()
 }
+
+
+def tensor_key(t):
+    """A tensor's identity in a trace: its autograd node and output slot if it has a node.
+
+    Example:
+        >>> t = ember.ones(2)
+        >>> ember._trace.tensor_key(t) == id(t)
+        True
+    """
+    fn = getattr(t, "grad_fn", None)
+    return id(t) if fn is None else (fn, t._out_nr)
+
+
+def _keys(objs) -> tuple:
+    return tuple(tensor_key(o) if hasattr(o, "_data") else None for o in objs)
 
 
 @dataclass
@@ -45,6 +66,11 @@ class OpRecord:
     outputs: tuple
     module_path: str = ""
     module_type: str = ""
+    # Identity of each argument/output when recorded, stable under in-place ops (which rebind
+    # a Tensor object to a new autograd node): ``(grad_fn, output_nr)``, or ``id(tensor)`` for a
+    # tensor without grad_fn; None for non-tensors.
+    arg_keys: tuple = ()
+    out_keys: tuple = ()
 
 
 @dataclass
@@ -80,7 +106,9 @@ class trace:
         def record(cls, args, kwargs, out):
             outs = out if isinstance(out, tuple) else (out,)
             path, typ = stack[-1]
-            records.append(OpRecord(cls, args, dict(kwargs), outs, path, typ))
+            records.append(
+                OpRecord(cls, args, dict(kwargs), outs, path, typ, _keys(args), _keys(outs))
+            )
 
         def apply(cls, *args, **kwargs):
             if depth[0] or not cls._raw:
@@ -126,12 +154,13 @@ class trace:
 
             return wrapped
 
+        import importlib
+
         from ._tensor import Tensor
-        from .ops import elementwise as ew
 
         cmp = {}
-        for n, cls in _CMP_OPS.items():
-            fn = getattr(ew, n)
+        for (m, n), cls in _PLAIN_OPS.items():
+            fn = getattr(importlib.import_module(f"ember.ops.{m}"), n)
             cmp[id(fn)] = (fn, compare(fn, cls))
         # Modules that imported ``apply_binary`` by name get the wrapper too.
         self._patched = [(fmod.Function, "apply", orig_apply), (Module, "__call__", orig_call)]

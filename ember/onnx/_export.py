@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .._trace import trace
+from .._trace import tensor_key, trace
 
 
 class TrainingMode(enum.IntEnum):
@@ -62,6 +62,11 @@ def default_opset() -> int:
     return MIN_OPSET
 
 
+def _key(t):
+    """A tensor's identity in the graph, as the tracer keys it (its current autograd node)."""
+    return tensor_key(t)
+
+
 def _is_tensor(x) -> bool:
     return hasattr(x, "_data") and hasattr(x, "grad_fn")
 
@@ -82,6 +87,7 @@ class _Builder:
         self.names: dict = {}  # id(tensor) -> name
         self.live: set = set()  # ids of tensors computed from inputs or state
         self.keep: list = []
+        self.cur: dict = {}  # id(tensor) -> its key when the record being emitted ran
         self.n = 0
 
     def fresh(self, hint: str) -> str:
@@ -97,7 +103,7 @@ class _Builder:
         return self.const(np.asarray(list(vals), dtype=np.int64), "shape")
 
     def name(self, t) -> str:
-        key = id(t)
+        key = self.cur.get(id(t)) or _key(t)
         if key not in self.names:  # a tensor made inside forward: a constant
             self.keep.append(t)
             self.names[key] = self.const(t._data)
@@ -279,6 +285,17 @@ def _emit(b: _Builder, rec, alt=None) -> list:
         if op == "NotEqual":
             return b.node("Not", b.node("Equal", ins, path=path), path=path)
         return b.node(_CMP[op], ins, path=path)
+    if op in ("ArgMax", "ArgMin"):
+        dim = rec.kwargs.get("dim", a[1] if len(a) > 1 else None)
+        keep = bool(rec.kwargs.get("keepdim", a[2] if len(a) > 2 else False))
+        x = b.name(a[0])
+        if dim is None:
+            x = b.node("Reshape", [x, b.ints([-1])], path=path)[0]
+            y = b.node(op, [x], path=path, axis=0, keepdims=0)[0]
+            if keep:
+                y = b.node("Reshape", [y, b.ints([1] * a[0].ndim)], path=path)[0]
+            return [y]
+        return b.node(op, [x], path=path, axis=int(dim), keepdims=int(keep))
     if op == "Rsqrt":
         s = b.node("Sqrt", [b.name(a[0])], path=path)[0]
         return b.node("Reciprocal", [s], path=path)
@@ -486,7 +503,7 @@ def _recurrence(b: _Builder, rec, path) -> list:
     bias = b.node("Unsqueeze", [bias, b.ints([0])], path=path)[0]
 
     def state(t):
-        if id(t) not in b.names and _zero_state(t):
+        if _key(t) not in b.names and _zero_state(t):
             return ""
         return b.node("Unsqueeze", [b.name(t), b.ints([0])], path=path)[0]
 
@@ -572,7 +589,11 @@ def _perturbed(args, names, dyn) -> tuple:
 def _check_constants(rec, alt, live, b) -> None:
     """Raise if a constant input of ``rec`` differs in the probe run (it depends on the input)."""
     for pos, (x, y) in enumerate(zip(rec.args, alt.args)):
-        if not _is_tensor(x) or id(x) in live or id(x) in b.names:
+        if (
+            not _is_tensor(x)
+            or b.cur.get(id(x), _key(x)) in live
+            or b.cur.get(id(x), _key(x)) in b.names
+        ):
             continue
         if rec.op.__name__ == "Recurrence" and pos in (2, 3) and _zero_state(x):
             continue  # zero initial states are left out of the node (ONNX's default)
@@ -651,26 +672,24 @@ def export(
     ):
         records2 = None
     for t, n in zip(flat_in, in_names):
-        b.names[id(t)] = n
+        b.names[_key(t)] = n
     for key, t in state.items():
-        b.names.setdefault(id(t), key)
+        b.names.setdefault(_key(t), key)
 
-    state_ids = {id(t): k for k, t in state.items()}
-    live = {id(t) for t in flat_in} | set(state_ids)
+    live = {_key(t) for t in flat_in} | {_key(t) for t in state.values()}
     for i, rec in enumerate(records):
         alt = records2[i] if records2 is not None else None
-        ts = [t for t in rec.args if _is_tensor(t)]
-        if rec.op.__name__ == "Cat":
-            ts = [t for t in rec.args[1:] if _is_tensor(t)]
-        if do_constant_folding and not any(id(t) in live for t in ts):
+        if do_constant_folding and not any(k in live for k in rec.arg_keys if k is not None):
             continue  # computed from constants only: its outputs become constants when used
+        b.cur = {id(t): k for t, k in zip(rec.args, rec.arg_keys) if k is not None}
         if alt is not None:
             _check_constants(rec, alt, live, b)
         names = _emit(b, rec, alt)
-        for t, n in zip(rec.outputs, names):
+        b.cur = {}
+        for t, k, n in zip(rec.outputs, rec.out_keys, names):
             if _is_tensor(t):
-                b.names[id(t)] = n
-                live.add(id(t))
+                b.names[k] = n
+                live.add(k)
                 b.keep.append(t)
 
     flat_out = _flatten(out)

@@ -91,6 +91,11 @@ def _run(node, ins, at, opset):
     }
     if op in cmp:
         return [cmp[op](ins[0], ins[1])]
+    if op in ("ArgMax", "ArgMin"):
+        if at.get("select_last_index", 0):
+            raise UnsupportedOperatorError(f"ONNX import: {op} with select_last_index=1")
+        fn = ember.argmax if op == "ArgMax" else ember.argmin
+        return [fn(x, at.get("axis", 0), keepdim=bool(at.get("keepdims", 1)))]
     if op == "Not":
         return [ember.logical_not(x)]
     if op == "Gemm":
