@@ -357,3 +357,69 @@ def test_decoder_layer_two_inputs():
     back = ember.onnx.load(buf.getvalue())
     with ember.no_grad():
         np.testing.assert_allclose(back(tgt, mem).numpy(), want, rtol=1e-5, atol=1e-5)
+
+
+class _InplaceDict(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3)
+        self.bn = nn.BatchNorm2d(3)
+        self.act = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        y = self.act(self.bn(self.conv(x)))
+        y += 1.0
+        return {"mean": y.mean((2, 3)), "rest": (y.max(1).values, F.softmax(y.flatten(1), -1))}
+
+
+def test_inplace_ops_and_nested_outputs(tmp_path):
+    ember.manual_seed(10)
+    model = _InplaceDict().eval()
+    _randomize_bn(model)
+    path = str(tmp_path / "m.onnx")
+    ember.onnx.export(
+        model, ember.randn(2, 2, 6, 6), path, input_names=["x"], dynamic_axes={"x": [0]}
+    )
+    proto = onnx.load(path)
+    onnx.checker.check_model(proto, full_check=True)
+    # output dims that follow the dynamic input axis are declared dynamic
+    assert all(o.type.tensor_type.shape.dim[0].dim_param for o in proto.graph.output)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    x = ember.randn(3, 2, 6, 6)
+    with ember.no_grad():
+        o = model(x)
+    want = [o["mean"], o["rest"][0], o["rest"][1]]
+    got = sess.run(None, {"x": x.numpy()})
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_export_params_false_makes_weights_inputs():
+    model = _mlp()
+    proto = ember.onnx.export(model, ember.randn(2, 12), io.BytesIO(), export_params=False)
+    onnx.checker.check_model(proto, full_check=True)
+    assert not proto.graph.initializer or all(
+        i.doc_string == "constant" for i in proto.graph.initializer
+    )
+    assert {"0.weight", "6.bias"} <= {i.name for i in proto.graph.input}
+
+
+def test_tracer_records_ops_with_module_paths_and_restores():
+    from ember._trace import trace
+    from ember.autograd.function import Function
+
+    apply_before = Function.__dict__["apply"]
+    model = nn.Sequential(nn.Linear(3, 2), nn.Sequential(nn.ReLU()))
+    x = ember.randn(4, 3, requires_grad=True)
+    with trace(model) as t:
+        y = model(x)
+        mask = y > 0
+    ops = [(r.op.__name__, r.module_path) for r in t.records]
+    assert ops[-2:] == [("_Relu", "1.0"), ("Greater", "")]
+    assert ("MatMul", "0") in ops
+    assert t.records[-2].outputs[0] is not None and t.records[-1].outputs[0] is mask
+    assert Function.__dict__["apply"] is apply_before
+    with pytest.raises(ValueError), trace(model):
+        raise ValueError
+    assert Function.__dict__["apply"] is apply_before
+    assert type(model).__call__ is nn.Module.__call__

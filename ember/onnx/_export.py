@@ -664,7 +664,7 @@ def export(
     inputs, flat_in, records, out = _traced_run(model, args, call_kwargs, state, training)
     alt_args = _perturbed(args, in_names, dyn)
     try:
-        _, _, records2, _ = _traced_run(model, alt_args, call_kwargs, state, training)
+        _, _, records2, out2 = _traced_run(model, alt_args, call_kwargs, state, training)
     except Exception:
         records2 = None
     if records2 is not None and (
@@ -699,6 +699,15 @@ def export(
         src = b.name(t)
         b.node("Identity", [src])
         b.nodes[-1].output[0] = n
+
+    # Output dims that followed the dynamic input axes in the probe run are dynamic too.
+    if records2 is not None and dyn:
+        for j, (t, t2) in enumerate(zip(flat_out, _flatten(out2))):
+            name = out_names[j]
+            if name not in dyn and t.ndim == t2.ndim:
+                moved = [i for i, (p, q) in enumerate(zip(t.shape, t2.shape)) if p != q]
+                if moved:
+                    dyn[name] = {i: f"{name}_dynamic_axes_{k + 1}" for k, i in enumerate(moved)}
 
     def vinfo(name, t):
         shape = [dyn.get(name, {}).get(i, s) for i, s in enumerate(t.shape)]
