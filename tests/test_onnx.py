@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 import pytest
@@ -423,3 +424,40 @@ def test_tracer_records_ops_with_module_paths_and_restores():
         raise ValueError
     assert Function.__dict__["apply"] is apply_before
     assert type(model).__call__ is nn.Module.__call__
+
+
+def test_import_model_exported_by_pytorch():
+    torch = pytest.importorskip("torch")
+    tn = torch.nn
+    torch.manual_seed(0)
+    ref = tn.Sequential(
+        tn.Conv2d(1, 4, 3, padding=1),
+        tn.BatchNorm2d(4),
+        tn.ReLU(),
+        tn.MaxPool2d(2),
+        tn.Flatten(),
+        tn.Linear(16, 10),
+        tn.GELU(),
+        tn.LayerNorm(10),
+        tn.Softmax(-1),
+    ).eval()
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+        torch.onnx.export(
+            ref,
+            (torch.randn(2, 1, 4, 4),),
+            buf,
+            dynamo=False,
+            input_names=["x"],
+            dynamic_axes={"x": {0: "b"}},
+            opset_version=17,
+        )
+    back = ember.onnx.load(buf.getvalue())
+    x = torch.randn(3, 1, 4, 4)
+    with torch.no_grad():
+        want = ref(x).numpy()
+    np.testing.assert_allclose(
+        back(ember.tensor(x.numpy())).detach().numpy(), want, rtol=1e-5, atol=1e-6
+    )
+    assert {"5.weight", "7.bias"} <= {k for k, _ in back.named_parameters()}
