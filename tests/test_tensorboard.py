@@ -57,6 +57,34 @@ def test_scalars_steps_and_context_manager(tmp_path):
     assert [(e.step, e.value) for e in ea.Scalars("lr")] == [(7, 0.25)]
 
 
+def test_flush_and_purge_step(tmp_path):
+    w = SummaryWriter(str(tmp_path), flush_secs=1000, max_queue=1000)
+    for step in range(5):
+        w.add_scalar("x", float(step), step)
+    w.flush()  # visible before close
+    assert [e.step for e in _load(tmp_path).Scalars("x")] == [0, 1, 2, 3, 4]
+    w.close()
+    # a restarted run hides the events at and after purge_step, as PyTorch's writer does
+    with SummaryWriter(str(tmp_path), purge_step=2) as w:
+        w.add_scalar("x", 20.0, 2)
+    assert [(e.step, e.value) for e in _load(tmp_path).Scalars("x")] == [
+        (0, 0.0),
+        (1, 1.0),
+        (2, 20.0),
+    ]
+    # two writers in one directory within one second keep separate files; writing after
+    # close opens a new one
+    w1, w2 = SummaryWriter(str(tmp_path / "two")), SummaryWriter(str(tmp_path / "two"))
+    w1.add_scalar("y", 1.0, 0)
+    w2.add_scalar("y", 2.0, 1)
+    w1.close()
+    w1.add_scalar("y", 3.0, 2)
+    w1.close()
+    w2.close()
+    assert len(os.listdir(tmp_path / "two")) == 3
+    assert sorted(e.value for e in _load(tmp_path / "two").Scalars("y")) == [1.0, 2.0, 3.0]
+
+
 def test_add_scalars_runs_as_pytorch(tmp_path):
     # PyTorch writes each key to the sub-run <log_dir>/<main_tag>_<key> under the tag main_tag
     from torch.utils.tensorboard import SummaryWriter as TorchWriter

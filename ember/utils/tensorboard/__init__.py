@@ -1,6 +1,7 @@
 """TensorBoard logging with ``torch.utils.tensorboard``'s API.
 
-Event files are written by tensorboardX (an optional dependency, imported on first use); ember
+Summaries are built by tensorboardX and written by tensorboard's own event-file writer (optional
+dependencies, imported on first use); ember
 Tensors are converted to NumPy before they are handed over.
 
 Example:
