@@ -1,8 +1,7 @@
 """TensorBoard logging with ``torch.utils.tensorboard``'s API.
 
 Summaries are built by tensorboardX and written by tensorboard's own event-file writer (optional
-dependencies, imported on first use); ember
-Tensors are converted to NumPy before they are handed over.
+dependencies, imported on first use); ember Tensors are converted to NumPy first.
 
 Example:
     >>> from ember.utils.tensorboard import SummaryWriter
