@@ -378,7 +378,8 @@ def _emit(b: _Builder, rec, alt=None) -> list:
     if op == "Norm2":
         return [_axes(b, "ReduceL2", b.name(a[0]), a[1], a[2], path)]
     if op == "Cumsum":
-        return b.node("CumSum", [b.name(a[0]), b.ints([int(a[1])])[0:]], path=path)
+        axis = b.const(np.asarray(int(a[1]), np.int64))
+        return b.node("CumSum", [b.name(a[0]), axis], path=path)
     if op == "_Conv":
         g = a[3]
         ins = [b.name(a[0]), b.name(a[1])] + ([b.name(a[2])] if a[2] is not None else [])
@@ -601,9 +602,9 @@ def _check_constants(rec, alt, live, b) -> None:
         if ay is None or ax.shape != ay.shape or not np.array_equal(ax, ay, equal_nan=True):
             where = f"module '{rec.module_path}'" if rec.module_path else "the top-level module"
             raise UnsupportedOperatorError(
-                f"ONNX export: an input of '{rec.op.__name__}' in {where} depends on the model "
-                "input but was computed by an op that is not recorded (it would be baked in as "
-                "a constant)"
+                f"ONNX export: an input of '{rec.op.__name__}' in {where} was computed by an op "
+                "that is not recorded, and it changes with the model input (or is random): it "
+                "cannot be baked in as a constant"
             )
 
 
