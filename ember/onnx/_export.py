@@ -608,6 +608,24 @@ def _check_constants(rec, alt, live, b) -> None:
             )
 
 
+_IGNORED_OPTIONS = {
+    "dynamo",
+    "keep_initializers_as_inputs",
+    "operator_export_type",
+    "custom_opsets",
+    "export_modules_as_functions",
+    "autograd_inlining",
+    "external_data",
+    "optimize",
+    "report",
+    "verify",
+    "profile",
+    "dump_exported_program",
+    "artifacts_dir",
+    "fallback",
+}
+
+
 def export(
     model,
     args,
@@ -620,12 +638,18 @@ def export(
     export_params: bool = True,
     training: TrainingMode = TrainingMode.EVAL,
     verbose: bool = False,
-    **kwargs,
+    *,
+    kwargs: dict | None = None,
+    **options,
 ):
     """Export ``model`` run on ``args`` to an ONNX file (or file object) ``f``.
 
     Weights become initializers named after the ``state_dict`` keys; ``dynamic_axes`` maps an
     input/output name to the axes (list, or dict axis -> name) left symbolic.
+
+    ``kwargs`` are keyword arguments of the model's forward. PyTorch's exporter-specific options
+    (``dynamo``, ``keep_initializers_as_inputs``, ...) are accepted and have no effect. Returns
+    the ``onnx.ModelProto``.
 
     Example:
         >>> ember.onnx.export(model, ember.randn(1, 1, 28, 28), "mnist.onnx",
@@ -636,14 +660,18 @@ def export(
 
     from .._tensor import Tensor
 
+    unknown = set(options) - _IGNORED_OPTIONS
+    if unknown:
+        raise TypeError(f"export() got an unexpected keyword argument '{sorted(unknown)[0]}'")
     opset = int(opset_version or default_opset())
     if opset < MIN_OPSET:
         raise ValueError(f"ONNX export supports opset_version >= {MIN_OPSET}, got {opset}")
     if isinstance(args, Tensor) or not isinstance(args, tuple):
         args = (args,)
-    call_kwargs = {}
+    call_kwargs = dict(kwargs or {})
     if args and isinstance(args[-1], dict):
-        call_kwargs, args = args[-1], args[:-1]
+        call_kwargs.update(args[-1])
+        args = args[:-1]
 
     b = _Builder(opset, do_constant_folding)
     dyn = {}
@@ -745,6 +773,8 @@ def export(
         graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="ember"
     )
     m.ir_version = min(m.ir_version, onnx.IR_VERSION)
+    if verbose:
+        print(helper.printable_graph(m.graph))
     if hasattr(f, "write"):
         f.write(m.SerializeToString())
     else:
