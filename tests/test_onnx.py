@@ -461,3 +461,43 @@ def test_import_model_exported_by_pytorch():
         back(ember.tensor(x.numpy())).detach().numpy(), want, rtol=1e-5, atol=1e-6
     )
     assert {"5.weight", "7.bias"} <= {k for k, _ in back.named_parameters()}
+
+
+def test_import_pytorch_model_with_shape_ops_split_and_more_activations():
+    torch = pytest.importorskip("torch")
+    tn = torch.nn
+
+    class Ref(tn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c = tn.Conv2d(3, 6, 3, padding=1)
+            self.p = tn.PReLU(6)
+            self.d = tn.Dropout(0.2)
+            self.i = tn.InstanceNorm2d(6, affine=True)
+
+        def forward(self, x):
+            a, b = self.i(self.p(self.c(x))).split([2, 4], 1)
+            fn = tn.functional
+            z = torch.cat([fn.elu(a), fn.hardsigmoid(b), fn.softplus(b)], 1)
+            return self.d(z.reshape(z.shape[0], -1))  # Shape/Gather/Concat/Reshape in ONNX
+
+    torch.manual_seed(1)
+    ref = Ref().eval()
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            ref,
+            (torch.randn(2, 3, 5, 5),),
+            buf,
+            dynamo=False,
+            input_names=["x"],
+            dynamic_axes={"x": {0: "b"}},
+            opset_version=17,
+        )
+    back = ember.onnx.load(buf.getvalue())
+    x = torch.randn(4, 3, 5, 5)
+    with torch.no_grad():
+        want = ref(x).numpy()
+    got = back(ember.tensor(x.numpy())).detach().numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

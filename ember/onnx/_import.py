@@ -268,7 +268,43 @@ def _run(node, ins, at, opset):
     if op == "Constant":
         from onnx import numpy_helper
 
-        return [ember.tensor(numpy_helper.to_array(at["value"]) if "value" in at else at)]
+        if "value" in at:
+            return [ember.tensor(numpy_helper.to_array(at["value"]).copy())]
+        for k, dt in (("value_float", np.float32), ("value_floats", np.float32)):
+            if k in at:
+                return [ember.tensor(np.asarray(at[k], dt))]
+        for k in ("value_int", "value_ints"):
+            if k in at:
+                return [ember.tensor(np.asarray(at[k], np.int64))]
+        raise UnsupportedOperatorError(f"ONNX import: Constant with {sorted(at)}")
+    if op == "ConstantOfShape":
+        from onnx import numpy_helper
+
+        v = numpy_helper.to_array(at["value"]) if "value" in at else np.zeros(1, np.float32)
+        return [ember.tensor(np.full(_ints(x), v.reshape(-1)[0], v.dtype))]
+    if op == "Dropout":
+        return [x] + ([ember.ones(x.shape, dtype=ember.bool)] if len(node.output) > 1 else [])
+    if op == "PRelu":
+        return [ember.where(x >= 0, x, x * ins[1])]
+    if op == "Elu":
+        return [F.elu(x, at.get("alpha", 1.0))]
+    if op == "Softplus":
+        return [F.softplus(x)]
+    if op == "HardSigmoid":
+        return [(x * at.get("alpha", 0.2) + at.get("beta", 0.5)).clamp(0.0, 1.0)]
+    if op == "InstanceNormalization":
+        return [F.instance_norm(x, weight=ins[1], bias=ins[2], eps=at.get("epsilon", 1e-5))]
+    if op == "Split":
+        ax = at.get("axis", 0) % x.ndim
+        if len(ins) > 1 and ins[1] is not None:
+            sizes = _ints(ins[1])
+        elif "split" in at:
+            sizes = list(at["split"])
+        else:
+            n = len(node.output)
+            sizes = [-(-x.shape[ax] // n)] * n
+            sizes[-1] = x.shape[ax] - sum(sizes[:-1])
+        return list(x.split(sizes, ax))
     if op == "Shape":
         return [ember.tensor(list(x.shape), dtype=ember.int64)]
     raise UnsupportedOperatorError(f"ONNX import: the op '{op}' is not supported")
