@@ -144,6 +144,7 @@ _UNARY = {
     "Sign": "Sign",
     "Floor": "Floor",
     "Ceil": "Ceil",
+    "Round": "Round",
     "_Relu": "Relu",
     "Alias": "Identity",
     "Contiguous": "Identity",
@@ -296,6 +297,10 @@ def _emit(b: _Builder, rec, alt=None) -> list:
                 y = b.node("Reshape", [y, b.ints([1] * a[0].ndim)], path=path)[0]
             return [y]
         return b.node(op, [x], path=path, axis=int(dim), keepdims=int(keep))
+    if op == "Trunc":
+        x = b.name(a[0])
+        f = b.node("Floor", b.node("Abs", [x], path=path), path=path)[0]
+        return b.node("Mul", [b.node("Sign", [x], path=path)[0], f], path=path)
     if op == "Rsqrt":
         s = b.node("Sqrt", [b.name(a[0])], path=path)[0]
         return b.node("Reciprocal", [s], path=path)

@@ -63,6 +63,7 @@ def _run(node, ins, at, opset):
         "Sign": ember.sign,
         "Floor": ember.floor,
         "Ceil": ember.ceil,
+        "Round": ember.round,
         "Identity": lambda t: t,
     }
     if op in simple:
