@@ -215,6 +215,14 @@ def test_input_gradient_skipped_when_not_needed(monkeypatch):
     assert w.grad is not None and calls == [False]
 
 
+def test_both_gradients_in_one_pass_match():
+    x, gy, w = (rng.standard_normal(s) for s in [(3, 4, 6, 5), (3, 2, 4, 3), (2, 4, 3, 3)])
+    g = C._Geom((3, 3), (1, 1), (1, 1), ((0, 0), (0, 0)), 1, (6, 5), (4, 3))
+    gx, gw = C._conv_grads(x, gy, w, w.shape, g, True, True)
+    np.testing.assert_allclose(gx, C._conv_input_grad(gy, w, g))
+    np.testing.assert_allclose(gw, C._conv_weight_grad(x, gy, w.shape, g))
+
+
 # unfold / fold: kernel, dilation, padding, stride
 UNFOLD = [
     ((2, 2), 1, 0, 1),

@@ -26,7 +26,7 @@ import math
 
 from ..autograd.function import Primitive
 from ..backend import cpu
-from ._util import Tensor, _make, np, state, xp_of
+from ._util import Tensor, np, xp_of
 
 __all__ = [
     "conv1d",
@@ -200,8 +200,8 @@ def _cstrides(shape):
 def _conv_grads(x, gy, w, wshape, g: _Geom, want_x: bool, want_w: bool):
     """(input gradient, weight gradient) of a convolution, either or both (None if not wanted).
 
-    Both come from one pass over chunks of images, so that each chunk's output gradient is
-    laid out (``_gy_t``) once and used by both GEMMs while it is in cache.
+    Both at once would lay out each chunk's output gradient once for the two GEMMs, but that
+    measured no faster than two passes (benchmarks/NOTES.md), so backward asks for one each.
     """
     xp = xp_of(gy)
     N, O = gy.shape[:2]
@@ -269,13 +269,8 @@ class _Conv(Primitive):
         x, w = ctx.saved_tensors
         g = ctx.g
         nx, nw, nb = ctx.needs_input_grad[:3]
-        if nx and nw and not state.enabled:
-            # First-order backward (no create_graph): both gradients in one fused pass.
-            ax, aw = _conv_grads(x._data, gy._data, w._data, ctx.wshape, g, True, True)
-            gx, gw = _make(ax), _make(aw)
-        else:
-            gx = _ConvInputGrad.apply(gy, w, g) if nx else None
-            gw = _ConvWeightGrad.apply(x, gy, ctx.wshape, g) if nw else None
+        gx = _ConvInputGrad.apply(gy, w, g) if nx else None
+        gw = _ConvWeightGrad.apply(x, gy, ctx.wshape, g) if nw else None
         gb = gy.sum((0,) + tuple(range(2, gy.ndim))) if nb else None
         return gx, gw, gb, None
 
