@@ -197,6 +197,21 @@ def test_max_pool_routes_an_infinite_gradient_only_to_the_winner():
     assert_close(xe.grad, xt.grad)
 
 
+@pytest.mark.parametrize("args", [(2,), (3, 2, 1, 1, True)])
+def test_max_pool_in_parallel_chunks_of_planes(monkeypatch, args):
+    monkeypatch.setattr(P, "_ROW_CHUNK_BYTES", 1)  # one plane per task
+    a = rng.integers(0, 4, (3, 5, 7, 6)).astype(np.float32)
+    xe, xt = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    oe, ie = P.max_pool2d(xe, *args, return_indices=True)
+    ot, it = TF.max_pool2d(xt, *args, return_indices=True)
+    assert_close(oe, ot)
+    assert_close(ie, it)
+    gy = rng.standard_normal(tuple(ot.shape)).astype(np.float32)
+    oe.backward(ember.tensor(gy))
+    ot.backward(torch.tensor(gy))
+    assert_close(xe.grad, xt.grad)
+
+
 def test_max_unpool_roundtrip_and_grad():
     a = _distinct((2, 3, 7, 8))
     ot, it = TF.max_pool2d(torch.tensor(a), 2, return_indices=True)
