@@ -198,8 +198,8 @@ def test_max_pool_routes_an_infinite_gradient_only_to_the_winner():
 
 
 @pytest.mark.parametrize("args", [(2,), (3, 2, 1, 1, True)])
-def test_max_pool_in_parallel_chunks_of_planes(monkeypatch, args):
-    monkeypatch.setattr(P, "_ROW_CHUNK_BYTES", 1)  # one plane per task
+def test_max_pool_in_chunks_of_planes(monkeypatch, args):
+    monkeypatch.setattr(P, "_ROW_CHUNK_BYTES", 1)  # one plane per chunk
     a = rng.integers(0, 4, (3, 5, 7, 6)).astype(np.float32)
     xe, xt = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     oe, ie = P.max_pool2d(xe, *args, return_indices=True)

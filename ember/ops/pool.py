@@ -20,7 +20,6 @@ import numbers
 import warnings
 
 from ..autograd.function import Primitive
-from ..backend import cpu
 from ._util import Tensor, _make, np, xp_of
 
 __all__ = [
@@ -200,12 +199,14 @@ def _tap_dtype(g: _PGeom):
     return np.int8 if math.prod(g.k) < 128 else np.int32
 
 
-# Rows (one image plane each) handled per task on the CPU: a chunk's passes stay in L2.
+# Planes (one image channel each) per chunk on the CPU: the separable passes over a chunk
+# stay in cache (forward 11 -> 6.5 ms for the MNIST net's pool; running chunks on a thread pool
+# measured no faster on top of that).
 _ROW_CHUNK_BYTES = 1 << 20
 
 
 def _rows_step(xp, rows: int, row_bytes: int):
-    """Planes per chunk for the CPU thread pool, or None to process everything at once."""
+    """Planes per chunk on the CPU, or None to process everything at once."""
     if xp is not np:
         return None
     step = max(1, _ROW_CHUNK_BYTES // max(row_bytes, 1))
@@ -213,7 +214,7 @@ def _rows_step(xp, rows: int, row_bytes: int):
 
 
 def _max_forward(x, g: _PGeom, want_tap: bool):
-    """_max_planes over chunks of planes, in parallel on the CPU."""
+    """_max_planes over chunks of planes (see _ROW_CHUNK_BYTES)."""
     xp = xp_of(x)
     nd = len(g.k)
     lead = x.shape[:-nd]
@@ -231,7 +232,8 @@ def _max_forward(x, g: _PGeom, want_tap: bool):
         if want_tap:
             tap[r0 : r0 + step] = tt
 
-    cpu.parallel_chunks(chunk, range(0, R, step))
+    for r0 in range(0, R, step):
+        chunk(r0)
     return m.reshape(lead + g.Lo), (tap.reshape(lead + g.Lo) if want_tap else None)
 
 
@@ -340,10 +342,8 @@ class _MaxScatter(Primitive):
                 else:
                     dst[sl] = xp.where(hit, src, 0)
 
-        if step < R:
-            cpu.parallel_chunks(chunk, range(0, R, step))
-        else:
-            chunk(0)
+        for r0 in range(0, R, step):
+            chunk(r0)
         return _crop(gx, g)
 
     @staticmethod
