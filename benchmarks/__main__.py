@@ -115,6 +115,12 @@ def main(argv=None) -> int:
     )
     ap.add_argument("-r", "--reps", type=int, default=5, help="timed blocks per workload")
     ap.add_argument("-t", "--threads", type=int, default=2)
+    ap.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="report process CPU time per step instead of wall time (meaningful with "
+        "-t 1 on a busy machine)",
+    )
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results.json"))
     ap.add_argument(
@@ -134,7 +140,12 @@ def main(argv=None) -> int:
     started = time.time()
     quiet = (0.85, args.quiet_wait)
     peak = run_child("W5", "numpy", args.reps, env, quiet)
-    peak_gflops = peak.get("gflops")
+    key = "cpu_median" if args.cpu_time else "median"
+
+    def peak_of(r):  # the best block: the practical limit of the machine, not a typical run
+        return r["gflops"] * r["median"] / (r["min"] if key == "median" else r[key])
+
+    peak_gflops = peak_of(peak) if peak.get("gflops") else None
     results = {
         "numpy_matmul_peak": peak,
         "workloads": {},
@@ -151,6 +162,10 @@ def main(argv=None) -> int:
             + (f", torch {_fmt(row.get('torch'))}" if have_torch else ""),
             file=sys.stderr,
         )
+    again = run_child("W5", "numpy", args.reps, env, quiet)  # the machine may have been busy
+    if again.get("gflops") and (peak_gflops is None or peak_of(again) > peak_gflops):
+        peak, peak_gflops = again, peak_of(again)
+        results["numpy_matmul_peak"] = again
     results["import_s"] = {"ember": import_time("ember", env)}
     if have_torch:
         results["import_s"]["torch"] = import_time("torch", env)
@@ -175,13 +190,14 @@ def main(argv=None) -> int:
         "ember GFLOP/s",
         "% of NumPy peak",
     ]
+    results["metric"] = "process CPU time" if args.cpu_time else "wall time"
     rows = []
     for w in wls:
         e, t = results["workloads"][w]["ember"], results["workloads"][w].get("torch")
-        ok = "median" in e
-        ratio = e["median"] / t["median"] if ok and t and "median" in t else None
+        ok = key in e
+        ratio = e[key] / t[key] if ok and t and key in t else None
         tgt = TARGETS.get(w)
-        gf = e.get("gflops") if ok else None
+        gf = e["gflops"] * e["median"] / e[key] if ok and e.get("gflops") else None
         if w == "W5":
             tgt_s = ">= 90% of NumPy"
         else:
@@ -189,8 +205,8 @@ def main(argv=None) -> int:
         rows.append(
             [
                 f"{w} {WORKLOADS[w][0]}",
-                _fmt(e),
-                _fmt(t),
+                _fmt(e, key),
+                _fmt(t, key),
                 f"{ratio:.2f}" if ratio else "-",
                 tgt_s,
                 f"{gf:.1f}" if gf else "-",
@@ -226,6 +242,10 @@ def main(argv=None) -> int:
     )
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
     line = lambda r: "| " + " | ".join(str(c).ljust(wd) for c, wd in zip(r, widths)) + " |"  # noqa
+    print(
+        f"ember against PyTorch, {args.threads} thread(s), median "
+        f"{'process CPU time' if args.cpu_time else 'wall time'} per step"
+    )
     print(line(head))
     print("|" + "|".join("-" * (wd + 2) for wd in widths) + "|")
     for r in rows:
