@@ -42,9 +42,13 @@ def assert_close(actual, expected, rtol=1e-5, atol=1e-6, check_dtype=True):
         assert str(actual.dtype).split(".")[-1] == str(expected.dtype).split(".")[-1], (
             f"dtype {actual.dtype} != {expected.dtype}"
         )
-    np.testing.assert_allclose(a.astype(np.float64) if a.dtype.kind == "f" else a,
-                               e.astype(np.float64) if e.dtype.kind == "f" else e,
-                               rtol=rtol, atol=atol, equal_nan=True)
+    np.testing.assert_allclose(
+        a.astype(np.float64) if a.dtype.kind == "f" else a,
+        e.astype(np.float64) if e.dtype.kind == "f" else e,
+        rtol=rtol,
+        atol=atol,
+        equal_nan=True,
+    )
 
 
 @pytest.fixture(autouse=True)
