@@ -52,7 +52,7 @@ class Net(nn.Module):
         return output
 
 
-def train(args, model, device, train_loader, optimizer, epoch):
+def train(args, model, device, train_loader, optimizer, epoch, writer=None):
     model.train()
     bar = tqdm(train_loader, desc=f"Epoch {epoch}", unit="batch", dynamic_ncols=True)
     seen, start = 0, time.perf_counter()
@@ -67,6 +67,9 @@ def train(args, model, device, train_loader, optimizer, epoch):
         if batch_idx % args.log_interval == 0:
             rate = seen / (time.perf_counter() - start)
             bar.set_postfix(loss=f"{loss.item():.4f}", img_s=f"{rate:.0f}")
+            if writer is not None:
+                step = (epoch - 1) * len(train_loader) + batch_idx
+                writer.add_scalar("train/loss", loss.item(), step)
         if args.dry_run:
             break
     bar.close()
@@ -134,6 +137,9 @@ def main():
     )
     parser.add_argument("--save-model", action="store_true", help="for saving the current model")
     parser.add_argument(
+        "--logdir", default=None, metavar="DIR", help="write TensorBoard logs to DIR"
+    )
+    parser.add_argument(
         "--data",
         default=DATA_ROOT,
         metavar="DIR",
@@ -169,11 +175,26 @@ def main():
     optimizer = optim.Adadelta(model.parameters(), lr=args.lr)
 
     scheduler = StepLR(optimizer, step_size=1, gamma=args.gamma)
+    writer = None
+    if args.logdir:
+        from ember.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter(args.logdir)
+        images, _ = next(iter(train_loader))
+        writer.add_images("samples", images[:16] * 0.3081 + 0.1307, 0)
+        writer.add_graph(model, images[:1].to(device))
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
-        train(args, model, device, train_loader, optimizer, epoch)
+        train(args, model, device, train_loader, optimizer, epoch, writer)
         accuracy = test(model, device, test_loader)
+        if writer is not None:
+            writer.add_scalar("test/accuracy", accuracy, epoch)
+            writer.add_scalar("lr", optimizer.param_groups[0]["lr"], epoch)
+            for name, p in model.named_parameters():
+                writer.add_histogram(name, p, epoch)
         scheduler.step()
+    if writer is not None:
+        writer.close()
     print(
         f"Final test accuracy {accuracy:.2f}% after {args.epochs} epoch(s) in "
         f"{time.perf_counter() - start:.1f} s on {device}"
