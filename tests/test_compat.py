@@ -112,6 +112,7 @@ def test_pytorch_mnist_example_runs_in_drop_in_mode(tmp_path):
         ("from ember import nn, optim", "from torch import nn, optim"),
         ("from ember.optim.lr_scheduler", "from torch.optim.lr_scheduler"),
         ("from ember.vision import", "from torchvision import"),
+        ("from ember.utils.tensorboard import", "from torch.utils.tensorboard import"),
     ]:
         assert ours in source
         source = source.replace(ours, theirs)
