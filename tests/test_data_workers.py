@@ -296,3 +296,19 @@ def test_no_fd_or_process_leak_over_many_epochs():
         del it
     assert _fds() == before
     assert multiprocessing.active_children() == []
+
+
+def test_iterator_caught_in_a_cycle_is_collected_without_closing_stray_fds():
+    # A worker's exception keeps the iterator in a cycle (traceback -> frame -> iterator), so
+    # the garbage collector finalises it together with its pipes; no pipe may be closed twice.
+    errors = []
+    hook, sys.unraisablehook = sys.unraisablehook, errors.append
+    try:
+        for _ in range(3):
+            with pytest.raises(KeyError, match="missing"):
+                list(eud.DataLoader(Failing(), batch_size=1, sampler=[5], num_workers=1))
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert [e.exc_value for e in errors] == []
+    assert multiprocessing.active_children() == []

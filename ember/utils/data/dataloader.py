@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Iterable
 from multiprocessing.connection import wait as _wait_connections
 
@@ -338,7 +339,8 @@ class _MultiProcessIter(_BaseIter):
         self._in_order = loader.in_order
         self._epoch = 0
         self._workers, self._task_queues, self._conns = [], [], []
-        self._shutdown = True  # nothing to shut down until the workers start
+        self._force = [False]  # read by the stopper: kill rather than wait for the workers
+        self._stopper = None  # nothing to shut down until the workers start
         super().__init__(loader)
         ctx = loader.multiprocessing_context
         if ctx is None:
@@ -354,7 +356,20 @@ class _MultiProcessIter(_BaseIter):
             self._kind == "iterable",
         )
         self._done_event = ctx.Event()
-        self._shutdown = False
+        # NOTE [ Worker shutdown ]: a finaliser, not __del__, stops the workers. An iterator
+        # caught in a reference cycle (say, by the traceback of a worker's exception) is
+        # collected together with its pipes, and the pipes' own finalisers may run first and
+        # close their descriptors; closing them again from __del__ would close whatever file
+        # took those numbers meanwhile. The finaliser holds the pipes, so they outlive it.
+        self._stopper = weakref.finalize(
+            self,
+            _stop_workers,
+            self._workers,
+            self._task_queues,
+            self._conns,
+            self._done_event,
+            self._force,
+        )
         if ctx.get_start_method() != "fork":
             args = _worker.dumps(args)  # sent as bytes: ember tensors pickle through _Pickler
         for wid in range(self._num_workers):
@@ -484,29 +499,38 @@ class _MultiProcessIter(_BaseIter):
 
     def _shutdown_workers(self, force: bool = False) -> None:
         """Stop the workers; ``force`` (after an error) does not wait for their current item."""
-        if getattr(self, "_shutdown", True):
-            return
-        self._shutdown = True
-        self._done_event.set()  # workers skip the tasks still queued
-        for tq, w in zip(self._task_queues, self._workers):
-            if w.is_alive():
-                try:
-                    tq.put(None)
-                except (OSError, ValueError):
-                    pass
-        deadline = time.monotonic() + (0 if force else 2.0)
-        for w in self._workers:
-            w.join(timeout=max(0.0, deadline - time.monotonic()))
-            if w.is_alive():
-                w.terminate()
-                w.join()
-        for tq in self._task_queues:
-            tq.cancel_join_thread()  # workers are gone: nothing will read what is left
-            tq.close()
-        for conn in self._conns:
-            conn.close()
-        for w in self._workers:
-            w.close()
+        if self._stopper is not None:
+            self._force[0] = self._force[0] or force
+            self._stopper()  # runs once; later calls and garbage collection do nothing
 
-    def __del__(self) -> None:
-        self._shutdown_workers()
+
+def _stop_workers(workers, task_queues, conns, done_event, force) -> None:
+    """Stop the workers of one iterator and release its pipes; see NOTE [ Worker shutdown ]."""
+    done_event.set()  # workers skip the tasks still queued
+    for tq, w in zip(task_queues, workers):
+        if w.is_alive():
+            try:
+                tq.put(None)
+            except (OSError, ValueError):
+                pass
+    deadline = time.monotonic() + (0 if force[0] else 2.0)
+    clean = True  # every worker read its queue to the end and left by itself
+    for w in workers:
+        w.join(timeout=max(0.0, deadline - time.monotonic()))
+        if w.is_alive():
+            clean = False
+            w.terminate()
+            w.join()
+        clean = clean and w.exitcode == 0
+    for tq in task_queues:
+        if not clean:
+            tq.cancel_join_thread()  # a killed worker leaves tasks nobody will read
+        tq.close()
+        if clean:
+            # The queue's feeder thread closes the pipe's two descriptors when it
+            # sees close()'s sentinel; waiting for it makes the release synchronous.
+            tq.join_thread()
+    for conn in conns:
+        conn.close()
+    for w in workers:
+        w.close()
