@@ -10,7 +10,9 @@ Example:
 
 from __future__ import annotations
 
-from . import _dtype
+from . import _dtype, _malloc
+
+_malloc.tune()  # NOTE [ malloc tuning ] in _malloc.py
 from ._device import device
 from ._dtype import (
     bfloat16,
