@@ -377,7 +377,8 @@ def _check_params(stride, dilation, groups, pads):
         raise RuntimeError("non-positive groups is not supported")
 
 
-def _convnd(nd, name, input, weight, bias, stride, padding, dilation, groups):
+def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
+    name = f"conv{nd}d"
     _check_common(input, weight, bias, nd, name, False)
     unbatched = input.ndim == nd + 1
     if unbatched:
@@ -446,7 +447,7 @@ def conv1d(
         >>> ember.nn.functional.conv1d(ember.ones(1, 2, 5), ember.ones(3, 2, 3)).shape
         ember.Size([1, 3, 3])
     """
-    return _convnd(1, "conv1d", input, weight, bias, stride, padding, dilation, groups)
+    return _convnd(1, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv2d(
@@ -467,7 +468,7 @@ def conv2d(
         >>> ember.nn.functional.conv2d(ember.ones(1, 1, 5, 5), ember.ones(4, 1, 3, 3)).shape
         ember.Size([1, 4, 3, 3])
     """
-    return _convnd(2, "conv2d", input, weight, bias, stride, padding, dilation, groups)
+    return _convnd(2, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv3d(
@@ -485,12 +486,11 @@ def conv3d(
         >>> ember.nn.functional.conv3d(ember.ones(1, 1, 4, 4, 4), ember.ones(2, 1, 3, 3, 3)).shape
         ember.Size([1, 2, 2, 2, 2])
     """
-    return _convnd(3, "conv3d", input, weight, bias, stride, padding, dilation, groups)
+    return _convnd(3, input, weight, bias, stride, padding, dilation, groups)
 
 
-def _conv_transposend(
-    nd, name, input, weight, bias, stride, padding, output_padding, groups, dilation
-):
+def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    name = f"conv_transpose{nd}d"
     if isinstance(padding, str):
         raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
     _check_common(input, weight, bias, nd, name, True)
@@ -574,16 +574,7 @@ def conv_transpose1d(
         ember.Size([1, 1, 4])
     """
     return _conv_transposend(
-        1,
-        "conv_transpose1d",
-        input,
-        weight,
-        bias,
-        stride,
-        padding,
-        output_padding,
-        groups,
-        dilation,
+        1, input, weight, bias, stride, padding, output_padding, groups, dilation
     )
 
 
@@ -607,16 +598,7 @@ def conv_transpose2d(
         ember.Size([1, 4, 6, 6])
     """
     return _conv_transposend(
-        2,
-        "conv_transpose2d",
-        input,
-        weight,
-        bias,
-        stride,
-        padding,
-        output_padding,
-        groups,
-        dilation,
+        2, input, weight, bias, stride, padding, output_padding, groups, dilation
     )
 
 
@@ -638,16 +620,7 @@ def conv_transpose3d(
         ember.Size([1, 1, 3, 3, 3])
     """
     return _conv_transposend(
-        3,
-        "conv_transpose3d",
-        input,
-        weight,
-        bias,
-        stride,
-        padding,
-        output_padding,
-        groups,
-        dilation,
+        3, input, weight, bias, stride, padding, output_padding, groups, dilation
     )
 
 
