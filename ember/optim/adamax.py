@@ -9,8 +9,7 @@ import numpy as np
 from ..autograd.grad_mode import enable_grad
 from .optimizer import (
     Optimizer,
-    _check,
-    _check_betas,
+    _check_adam_args,
     _grad_in,
     _incr,
     _lerp_,
@@ -48,10 +47,7 @@ class Adamax(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        _check(0.0 <= _scalar(lr), "learning rate", lr)
-        _check(0.0 <= eps, "epsilon value", eps)
-        _check_betas(betas)
-        _check(0.0 <= weight_decay, "weight_decay value", weight_decay)
+        _check_adam_args(lr, eps, betas, weight_decay)
         defaults = dict(
             lr=lr,
             betas=tuple(betas),

@@ -10,11 +10,10 @@ from .._tensor import _make
 from ..autograd.grad_mode import enable_grad
 from .optimizer import (
     Optimizer,
+    _adam_moments,
     _check,
-    _check_betas,
-    _grad_in,
+    _check_adam_args,
     _incr,
-    _lerp_,
     _params_with_grad,
     _real,
     _scalar,
@@ -51,10 +50,7 @@ class NAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        _check(0.0 <= _scalar(lr), "learning rate", lr)
-        _check(0.0 <= eps, "epsilon value", eps)
-        _check_betas(betas)
-        _check(0.0 <= weight_decay, "weight_decay value", weight_decay)
+        _check_adam_args(lr, eps, betas, weight_decay)
         _check(0.0 <= momentum_decay, "momentum_decay value", momentum_decay)
         defaults = dict(
             lr=lr,
@@ -116,14 +112,7 @@ class NAdam(Optimizer):
 
 
 def _nadam(p, g, m, v, t0, t1, t2, decay, wd, maximize, beta1, beta2, eps, bc2, c_grad, c_avg):
-    if decay != 1.0:
-        p *= decay
-    g = _grad_in(g, p, wd, maximize, t0)
-    _lerp_(m, g, 1 - beta1, t1)
-    v *= beta2
-    np.multiply(g, g, out=t1)
-    t1 *= 1 - beta2
-    v += t1
+    g = _adam_moments(p, g, m, v, t0, t1, decay, wd, maximize, beta1, beta2)
     np.divide(v, bc2, out=t1)
     np.sqrt(t1, out=t1)
     t1 += eps

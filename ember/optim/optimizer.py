@@ -483,6 +483,23 @@ def _lerp_(a, b, w: float, tmp) -> None:
         np.subtract(b, tmp, out=a)
 
 
+def _adam_moments(p, g, m, v, t0, t1, decay: float, wd: float, maximize: bool, beta1, beta2):
+    """Adam's first steps (Adam, RAdam, NAdam): decay ``p``, then update ``m`` and ``v``.
+
+    ``m`` moves towards the gradient by ``1 - beta1``; ``v = beta2 * v + (1 - beta2) * g * g``.
+    Returns the gradient as used (with maximize and L2 weight decay applied).
+    """
+    if decay != 1.0:
+        p *= decay
+    g = _grad_in(g, p, wd, maximize, t0)
+    _lerp_(m, g, 1 - beta1, t1)
+    v *= beta2
+    np.multiply(g, g, out=t1)
+    t1 *= 1 - beta2
+    v += t1
+    return g
+
+
 def _check(ok: bool, what: str, value) -> None:
     if not ok:
         raise ValueError(f"Invalid {what}: {value}")
@@ -491,6 +508,14 @@ def _check(ok: bool, what: str, value) -> None:
 def _check_betas(betas) -> None:
     for i in (0, 1):
         _check(0.0 <= betas[i] < 1.0, f"beta parameter at index {i}", betas[i])
+
+
+def _check_adam_args(lr, eps, betas, weight_decay) -> None:
+    """The checks that Adam, RAdam, NAdam and Adamax share, in PyTorch's order."""
+    _check(0.0 <= _scalar(lr), "learning rate", lr)
+    _check(0.0 <= eps, "epsilon value", eps)
+    _check_betas(betas)
+    _check(0.0 <= weight_decay, "weight_decay value", weight_decay)
 
 
 def _params_with_grad(group: dict):

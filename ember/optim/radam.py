@@ -9,11 +9,9 @@ import numpy as np
 from ..autograd.grad_mode import enable_grad
 from .optimizer import (
     Optimizer,
-    _check,
-    _check_betas,
-    _grad_in,
+    _adam_moments,
+    _check_adam_args,
     _incr,
-    _lerp_,
     _params_with_grad,
     _real,
     _scalar,
@@ -49,10 +47,7 @@ class RAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        _check(0.0 <= _scalar(lr), "learning rate", lr)
-        _check(0.0 <= eps, "epsilon value", eps)
-        _check_betas(betas)
-        _check(0.0 <= weight_decay, "weight_decay value", weight_decay)
+        _check_adam_args(lr, eps, betas, weight_decay)
         defaults = dict(
             lr=lr,
             betas=tuple(betas),
@@ -114,14 +109,7 @@ class RAdam(Optimizer):
 
 
 def _radam(p, g, m, v, t0, t1, t2, decay, wd, maximize, beta1, beta2, eps, lr, bc1, bc2, rect):
-    if decay != 1.0:
-        p *= decay
-    g = _grad_in(g, p, wd, maximize, t0)
-    _lerp_(m, g, 1 - beta1, t1)
-    v *= beta2
-    np.multiply(g, g, out=t1)
-    t1 *= 1 - beta2
-    v += t1
+    _adam_moments(p, g, m, v, t0, t1, decay, wd, maximize, beta1, beta2)
     np.divide(m, bc1, out=t2)
     t2 *= lr
     if rect is not None:
