@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from .._tensor import _make
-from ..autograd.grad_mode import enable_grad
 from .optimizer import (
     Optimizer,
     _adam_moments,
     _check,
     _check_adam_args,
+    _closure_loss,
     _incr,
     _params_with_grad,
     _real,
@@ -68,10 +68,7 @@ class NAdam(Optimizer):
 
     def step(self, closure: Callable | None = None):
         """Perform one optimization step (``closure`` re-evaluates the loss, optional)."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr, (beta1, beta2) = _scalar(group["lr"]), group["betas"]
             wd, decoupled = group["weight_decay"], group["decoupled_weight_decay"]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor, _make
-from ..autograd.grad_mode import no_grad
+from ..autograd.grad_mode import enable_grad, no_grad
 from ..backend import device_of, transfer, xp_of
 
 
@@ -516,6 +516,14 @@ def _check_adam_args(lr, eps, betas, weight_decay) -> None:
     _check(0.0 <= eps, "epsilon value", eps)
     _check_betas(betas)
     _check(0.0 <= weight_decay, "weight_decay value", weight_decay)
+
+
+def _closure_loss(closure: Callable | None):
+    """The loss ``closure()`` returns, evaluated with grad enabled; None without a closure."""
+    if closure is None:
+        return None
+    with enable_grad():
+        return closure()
 
 
 def _params_with_grad(group: dict):

@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from ..autograd.grad_mode import enable_grad
 from .optimizer import (
     Optimizer,
     _check,
+    _closure_loss,
     _grad_in,
     _incr,
     _lerp_,
@@ -69,10 +69,7 @@ class RMSprop(Optimizer):
 
     def step(self, closure: Callable | None = None):
         """Perform one optimization step (``closure`` re-evaluates the loss, optional)."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             mom, centered = group["momentum"], group["centered"]
             for p in _params_with_grad(group):
