@@ -481,3 +481,29 @@ def test_training_loop_keeps_rss_flat():
     grown = _rss_kb() - before
     assert grown < 2048, f"RSS grew by {grown} KiB"
     assert last.item() < first
+
+
+def test_grad_of_a_transposed_weight_is_contiguous_and_private():
+    # nn.Linear computes x @ w.t(); w.grad must come back in w's layout, like PyTorch's.
+    lin = ember.nn.Linear(5, 4)
+    lin(ember.randn(6, 5)).sum().backward()
+    assert lin.weight.grad.is_contiguous() and lin.weight.grad.stride() == lin.weight.stride()
+    # A backward may return a view of an array someone else still holds: .grad must not
+    # alias it, however its layout looks.
+    held = []
+
+    class ViewGrad(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            base = np.ones(24)
+            held.append(base)
+            return ember.from_numpy(base.reshape(4, 6))
+
+    w = ember.zeros(4, 6, dtype=ember.float64, requires_grad=True)
+    ViewGrad.apply(w).sum().backward()
+    held[0][:] = 5.0
+    assert w.grad.sum().item() == 24.0

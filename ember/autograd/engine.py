@@ -6,6 +6,10 @@ sees the summed gradient. Broadcasting is undone here, once, for every op (``_fi
 
 from __future__ import annotations
 
+import sys
+
+import numpy as np
+
 from .function import Node
 from .grad_mode import state
 
@@ -26,10 +30,32 @@ def _owned(g, handed: set):
     from .._tensor import _make
 
     a = g._data
-    if getattr(a.flags, "writeable", True) and a.base is None and id(a) not in handed:
-        handed.add(id(a))
-        return g if g.grad_fn is None else _make(a)
+    if getattr(a.flags, "writeable", True) and id(a) not in handed:
+        if a.base is None:
+            handed.add(id(a))
+            return g if g.grad_fn is None else _make(a)
+        if _sole_view(a):
+            handed.add(id(a))
+            return _make(a)
     return _make(a.copy())
+
+
+def _sole_view(a) -> bool:
+    """True when ``a`` is a contiguous NumPy view of a whole array that nothing else holds.
+
+    A backward that reshapes its GEMM result (conv and linear weight gradients) returns such a
+    view; storing it as ``.grad`` is as safe as storing the array itself, and saves a copy of
+    the weights' size per step (~7 ms of the MNIST step). CPython's reference count tells: the
+    base is held by the view alone when the count is 2 (the view, getrefcount's argument).
+    """
+    return (
+        type(a) is np.ndarray
+        and type(a.base) is np.ndarray
+        and a.base.base is None
+        and a.flags.c_contiguous
+        and a.nbytes == a.base.nbytes
+        and sys.getrefcount(a.base) == 2
+    )
 
 
 def _check_nan(node, i, g):
@@ -100,6 +126,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None, ac
             if node.materialize_grads and None in grads:
                 _materialize(grads, node._out_meta)
             res = node._fn.backward(node, *grads)
+            grads = buf = None  # results that are views of these may own memory (_sole_view)
             if not isinstance(res, tuple):
                 res = (res,)
             nxt = node._next

@@ -12,13 +12,19 @@ class MatMul(Primitive):
         ctx.save_for_backward(
             a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None
         )
+        # ``x @ w.t()`` (nn.Linear): w's gradient is wanted in w's own row-major layout, so it
+        # is computed as (g^T a)^T, whose two transposes cancel, instead of a^T g, which would
+        # reach w.grad as a transposed view and be copied (~1 ms a step for the MNIST fc1).
+        ctx.b_transposed = b.ndim == 2 and not b.flags.c_contiguous and b.flags.f_contiguous
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         ga = g @ b.mT if ctx.needs_input_grad[0] else None
-        gb = a.mT @ g if ctx.needs_input_grad[1] else None
+        gb = None
+        if ctx.needs_input_grad[1]:
+            gb = (g.mT @ a).mT if ctx.b_transposed else a.mT @ g
         return ga, gb
 
 
