@@ -91,18 +91,52 @@ def is_complex(input: Tensor) -> bool:
 
 
 def set_num_threads(n: int) -> None:
-    """Set the BLAS thread count (through threadpoolctl when it is installed)."""
+    """Set how many threads BLAS (NumPy's matrix products) may use.
+
+    Needs threadpoolctl (in the ``test`` extra); without it a warning says nothing changed.
+    One thread is often faster on cores shared with other busy processes (benchmarks/NOTES.md).
+
+    Example:
+        >>> ember.set_num_threads(1)  # doctest: +SKIP
+    """
+    import builtins
+    import warnings
+
+    if isinstance(n, builtins.bool) or not isinstance(n, builtins.int):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, but got {n}")
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
+        warnings.warn(
+            "ember.set_num_threads needs threadpoolctl (pip install threadpoolctl) to reach "
+            "NumPy's BLAS; the thread count is unchanged. OPENBLAS_NUM_THREADS / "
+            "OMP_NUM_THREADS set before start-up work too.",
+            stacklevel=2,
+        )
         return
-    threadpool_limits(n)
+    threadpool_limits(n, user_api="blas")
 
 
 def get_num_threads() -> int:
-    """The number of CPU threads BLAS may use."""
+    """How many threads BLAS may use (the CPUs this process may run on, without threadpoolctl).
+
+    Example:
+        >>> ember.get_num_threads() >= 1
+        True
+    """
+    import builtins
     import os
 
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        threadpool_info = None
+    if threadpool_info is not None:
+        counts = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
+        if counts:
+            return builtins.max(counts)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 

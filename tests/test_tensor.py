@@ -216,3 +216,20 @@ def test_methods_from_issue():
     assert x.short().dtype is ember.int16 and x.byte().dtype is ember.uint8
     assert x.char().dtype is ember.int8 and x.bfloat16().dtype is ember.bfloat16
     assert x.type() == "ember.FloatTensor" and x.long().type() == "ember.LongTensor"
+
+
+def test_set_num_threads_reaches_blas_and_checks_its_argument():
+    before = ember.get_num_threads()
+    try:
+        ember.set_num_threads(1)
+        assert ember.get_num_threads() == 1
+    finally:
+        ember.set_num_threads(before)
+    assert ember.get_num_threads() == before
+    for bad, msg in (
+        (0, "positive integer, but got 0"),
+        (-2, "positive"),
+        (1.5, "int, but got float"),
+    ):
+        with pytest.raises(RuntimeError, match=f"set_num_threads expects an? {msg}"):
+            ember.set_num_threads(bad)
