@@ -1,7 +1,9 @@
 """``python -m benchmarks``: ember against PyTorch on the issue-5 workloads.
 
 Every workload runs in a fresh process per framework, with the same shapes, seeds and thread
-count, and reports the median of several timed blocks after a warm-up. The children run
+count, and reports the median of several timed blocks after a warm-up. ember's and PyTorch's
+children alternate for ``--rounds`` rounds; the ratio is the median of the rounds' ratios, with
+their range in brackets. The children run
 without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on this machine for old OpenBLAS builds, they
 halve NumPy's matmul speed); nothing else in ember touches them. Results go to stdout as a table
 and to ``benchmarks/results.json``.
@@ -95,6 +97,14 @@ def import_time(module: str, env: dict, n: int = 5) -> float:
     return statistics.median(times)
 
 
+def _middle(results: list, key: str) -> dict:
+    """The round whose ``key`` is the median of the rounds (the first failure, if any)."""
+    bad = [r for r in results if key not in r]
+    if bad:
+        return bad[0]
+    return sorted(results, key=lambda r: r[key])[(len(results) - 1) // 2]
+
+
 def _fmt(r: dict | None, key: str = "median") -> str:
     if r is None:
         return "-"
@@ -114,6 +124,14 @@ def main(argv=None) -> int:
         help="comma-separated subset of " + ",".join(WORKLOADS),
     )
     ap.add_argument("-r", "--reps", type=int, default=5, help="timed blocks per workload")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="ember and PyTorch children run alternately this many times per workload; the "
+        "ratio column is the median of the rounds' ratios (noise on a shared machine drifts "
+        "over minutes, so each round compares runs made seconds apart)",
+    )
     ap.add_argument("-t", "--threads", type=int, default=2)
     ap.add_argument(
         "--cpu-time",
@@ -153,15 +171,20 @@ def main(argv=None) -> int:
         "python": sys.version.split()[0],
     }
     for w in wls:
-        row = {"ember": run_child(w, "ember", args.reps, env, quiet)}
-        if have_torch:
-            row["torch"] = run_child(w, "torch", args.reps, env, quiet)
+        rounds = {"ember": [], "torch": []}
+        for _ in range(max(1, args.rounds)):
+            rounds["ember"].append(run_child(w, "ember", args.reps, env, quiet))
+            if have_torch:
+                rounds["torch"].append(run_child(w, "torch", args.reps, env, quiet))
+            print(
+                f"  {w}: ember {_fmt(rounds['ember'][-1])}"
+                + (f", torch {_fmt(rounds['torch'][-1])}" if have_torch else ""),
+                file=sys.stderr,
+            )
+        row = {fw: _middle(rs, key) for fw, rs in rounds.items() if rs}
+        pairs = zip(rounds["ember"], rounds["torch"])
+        row["ratios"] = [e[key] / t[key] for e, t in pairs if key in e and key in t]
         results["workloads"][w] = row
-        print(
-            f"  {w}: ember {_fmt(row['ember'])}"
-            + (f", torch {_fmt(row.get('torch'))}" if have_torch else ""),
-            file=sys.stderr,
-        )
     again = run_child("W5", "numpy", args.reps, env, quiet)  # the machine may have been busy
     if again.get("gflops") and (peak_gflops is None or peak_of(again) > peak_gflops):
         peak, peak_gflops = again, peak_of(again)
@@ -195,7 +218,9 @@ def main(argv=None) -> int:
     for w in wls:
         e, t = results["workloads"][w]["ember"], results["workloads"][w].get("torch")
         ok = key in e
-        ratio = e[key] / t[key] if ok and t and key in t else None
+        ratios = sorted(results["workloads"][w]["ratios"])
+        ratio = statistics.median(ratios) if ratios else None
+        spread = f" ({ratios[0]:.2f}-{ratios[-1]:.2f})" if len(ratios) > 1 else ""
         tgt = TARGETS.get(w)
         gf = e["gflops"] * e["median"] / e[key] if ok and e.get("gflops") else None
         if w == "W5":
@@ -207,7 +232,7 @@ def main(argv=None) -> int:
                 f"{w} {WORKLOADS[w][0]}",
                 _fmt(e, key),
                 _fmt(t, key),
-                f"{ratio:.2f}" if ratio else "-",
+                f"{ratio:.2f}{spread}" if ratio else "-",
                 tgt_s,
                 f"{gf:.1f}" if gf else "-",
                 f"{100 * gf / peak_gflops:.0f}%" if gf and peak_gflops else "-",
@@ -263,8 +288,9 @@ def main(argv=None) -> int:
     busy = [
         f"{w}/{fw}"
         for w in wls
-        for fw, r in results["workloads"][w].items()
-        if r.get("idle_before") is not None and r["idle_before"] < 0.85
+        for fw in ("ember", "torch")
+        for r in [results["workloads"][w].get(fw)]
+        if r and r.get("idle_before") is not None and r["idle_before"] < 0.85
     ]
     if busy:
         print(
@@ -272,7 +298,8 @@ def main(argv=None) -> int:
             "those timings are unreliable"
         )
     for w in wls:
-        for fw, r in results["workloads"][w].items():
+        for fw in ("ember", "torch"):
+            r = results["workloads"][w].get(fw) or {}
             if "skipped" in r or "error" in r:
                 print(f"{w} {fw}: {r.get('skipped') or r.get('error')}")
     Path(args.json).write_text(json.dumps(results, indent=2))
