@@ -150,15 +150,7 @@ _LAZY = {
     "distributed": ".distributed",
     "profiler": ".profiler",
     "accelerator": ".accelerator",
-    "backends": ".backends",
-    "testing": ".testing",
-    "linalg": ".linalg",
     "serialization": ".serialization",
-    "amp": ".amp",
-    "jit": ".jit",
-    "special": ".special",
-    "fft": ".fft",
-    "distributions": ".distributions",
 }
 _LAZY_ATTRS = {
     "relu": ".nn.functional",
@@ -171,6 +163,11 @@ _LAZY_ATTRS = {
 }
 
 
+# PyTorch namespaces ember does not have yet: asking for one is an AttributeError (so that
+# ``hasattr`` works) that says so.
+_NOT_YET = ("amp", "backends", "distributions", "fft", "jit", "special", "testing")
+
+
 def __getattr__(name):
     # Submodules load on first use so that ``import ember`` stays fast.
     import importlib
@@ -180,4 +177,9 @@ def __getattr__(name):
     if name in _LAZY_ATTRS:
         mod = importlib.import_module(_LAZY_ATTRS[name], __name__)
         return getattr(mod, name, mod)
+    if name in _NOT_YET:
+        raise AttributeError(
+            f"module 'ember' has no attribute '{name}': ember does not implement torch.{name} "
+            "yet (docs/compat.md lists what the drop-in mode covers)"
+        )
     raise AttributeError(f"module 'ember' has no attribute '{name}'")

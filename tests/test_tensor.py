@@ -233,3 +233,14 @@ def test_set_num_threads_reaches_blas_and_checks_its_argument():
     ):
         with pytest.raises(RuntimeError, match=f"set_num_threads expects an? {msg}"):
             ember.set_num_threads(bad)
+
+
+def test_lazy_submodules_import_and_missing_namespaces_are_attribute_errors():
+    import importlib
+
+    for name, target in ember._LAZY.items():
+        assert getattr(ember, name) is importlib.import_module("ember" + target)
+    for name in ember._NOT_YET:
+        assert not hasattr(ember, name)
+        with pytest.raises(AttributeError, match=f"does not implement torch.{name} yet"):
+            getattr(ember, name)
