@@ -151,6 +151,9 @@ _LAZY = {
     "profiler": ".profiler",
     "accelerator": ".accelerator",
     "serialization": ".serialization",
+    "backends": ".backends",
+    "testing": ".testing",
+    "special": ".special",
 }
 _LAZY_ATTRS = {
     "relu": ".nn.functional",
@@ -165,7 +168,7 @@ _LAZY_ATTRS = {
 
 # PyTorch namespaces ember does not have yet: asking for one is an AttributeError (so that
 # ``hasattr`` works) that says so.
-_NOT_YET = ("amp", "backends", "distributions", "fft", "jit", "special", "testing")
+_NOT_YET = ("amp", "distributions", "fft", "jit")
 
 
 def __getattr__(name):
