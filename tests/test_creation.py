@@ -110,6 +110,8 @@ BAD = [
     "zeros(2, dtype='float32x')",
     "ones(2.5)",
     "tensor([1, 2], requires_grad=True)",
+    "tensor([1 + 0.1j], dtype={m}.float64)",
+    "tensor(2j, dtype={m}.int64)",
 ]
 
 
@@ -222,3 +224,20 @@ def test_random_distributions():
     e = ember.empty(n).exponential_(2.0)
     assert abs(e.mean().item() - 0.5) < 0.02
     assert ember.empty(5, dtype=ember.int64).random_(0, 3).max().item() <= 2
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "tensor([0.3, 1e-45, 1 / 3], dtype={m}.float64)",
+        "tensor(0.1, dtype={m}.float64)",
+        "tensor([[0.1, 2], [3, 0.7]], dtype={m}.complex128)",
+        "tensor([0.1 + 0.2j], dtype={m}.complex128)",
+        "tensor([1 + 0.5j, 2j], dtype={m}.bool)",
+        "tensor([0.3, 1e-45], dtype={m}.float16)",
+    ],
+)
+def test_requested_dtype_gets_the_exact_python_values(expr):
+    # No rounding through the default float32 on the way to a wider dtype.
+    got = eval("ember." + expr.format(m="ember")).tolist()
+    assert got == eval("torch." + expr.format(m="torch")).tolist()

@@ -45,8 +45,12 @@ def _xp(device):
     return np if device is None else get_backend(as_device(device)).xp
 
 
-def _infer(data) -> np.ndarray:
-    """A NumPy array of ``data`` with PyTorch's dtype inference for python values."""
+def _infer(data, exact: bool = False) -> np.ndarray:
+    """A NumPy array of ``data`` with PyTorch's dtype inference for python values.
+
+    ``exact`` (a dtype was asked for) keeps python floats in float64 / complex128 for the caller
+    to cast once: rounding through the default float32 first would lose digits of float64 data.
+    """
     if isinstance(data, Tensor):
         return np.array(data._data if isinstance(data._data, np.ndarray) else data.cpu()._data)
     if isinstance(data, np.ndarray):
@@ -68,6 +72,8 @@ def _infer(data) -> np.ndarray:
     if arr.dtype == object:
         raise ValueError("expected sequence of equal-length lists, got ragged nested lists")
     k = arr.dtype.kind
+    if k in "fc" and exact:
+        return arr
     if k == "f":
         arr = arr.astype(D.get_default_dtype().np)
     elif k in "iu":
@@ -103,7 +109,16 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if isinstance(data, Tensor) and not isinstance(data._data, np.ndarray):
         arr = data._data.copy()
         return _finish(arr, dtype, device, requires_grad)
-    return _finish(_infer(data), dtype, device, requires_grad)
+    arr = _infer(data, exact=dtype is not None)
+    if (
+        dtype is not None
+        and arr.dtype.kind == "c"
+        and not D.as_dtype(dtype).is_complex
+        and D.as_dtype(dtype) is not D.bool_
+        and not isinstance(data, (np.ndarray, Tensor))
+    ):
+        raise TypeError("must be real number, not complex")  # PyTorch's words for python values
+    return _finish(arr, dtype, device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
