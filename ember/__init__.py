@@ -48,6 +48,9 @@ from .autograd import (
 )
 from .autograd import set_detect_anomaly as set_anomaly_enabled
 from .ops import *  # noqa: F401,F403
+
+# the star import brings ember.ops.linalg; ember.linalg is torch.linalg, loaded lazily (_LAZY)
+del linalg  # noqa: F821
 from .ops import range_ as range  # noqa: A001
 from .random import (
     Generator,
@@ -154,6 +157,7 @@ _LAZY = {
     "backends": ".backends",
     "testing": ".testing",
     "special": ".special",
+    "linalg": ".linalg",
 }
 _LAZY_ATTRS = {
     "relu": ".nn.functional",

@@ -1,0 +1,814 @@
+"""torch.linalg: norms, inverses, solves and decompositions, batched over leading dims.
+
+Forward passes run LAPACK through the backend (``numpy.linalg`` / ``cupy.linalg``); every
+backward is written in ember ops, so gradients of gradients work too. Decompositions
+differentiate like PyTorch's where the result is well defined: ``eigh`` and ``svd`` need
+distinct eigen/singular values, ``qr`` needs ``mode='reduced'`` with as many rows as columns
+or more. The products (``matmul``, ...) are ``ember.ops.linalg``'s, re-exported here.
+
+Example:
+    >>> import ember as torch
+    >>> torch.linalg.norm(torch.tensor([3.0, 4.0]))
+    tensor(5.)
+"""
+
+from __future__ import annotations
+
+import builtins
+import collections
+
+import numpy as np
+
+from . import _dtype as D
+from ._device import device as _device
+from .autograd.function import Primitive
+from .backend import transfer
+from .ops._util import Tensor, _make, wrap_dim, xp_of
+from .ops.linalg import cross as _cross
+from .ops.linalg import matmul
+from .ops.shape import diagonal as _diagonal
+from .ops.shape import movedim
+
+__all__ = [
+    "LinAlgError",
+    "cholesky",
+    "cross",
+    "det",
+    "diagonal",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "matmul",
+    "matrix_norm",
+    "matrix_power",
+    "matrix_rank",
+    "multi_dot",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "svd",
+    "svdvals",
+    "vecdot",
+    "vector_norm",
+]
+
+_inf = float("inf")
+
+
+class LinAlgError(RuntimeError):
+    """A matrix the routine cannot handle (singular, not positive-definite), as PyTorch's."""
+
+
+slogdet_result = collections.namedtuple("linalg_slogdet", ["sign", "logabsdet"])
+eigh_result = collections.namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
+qr_result = collections.namedtuple("linalg_qr", ["Q", "R"])
+svd_result = collections.namedtuple("linalg_svd", ["U", "S", "Vh"])
+
+
+# --- checks and helpers ---------------------------------------------------------------------
+
+
+def _check_float(A, fn):
+    if not isinstance(A, Tensor):
+        raise TypeError(f"linalg.{fn}(): argument 'A' must be Tensor, not {type(A).__name__}")
+    if not (A.is_floating_point() or A.is_complex()):
+        raise RuntimeError(
+            f"linalg.{fn}: Expected a floating point or complex tensor as input. "
+            f"Got {A.dtype.scalar_name}"
+        )
+    if A.dtype in (D.float16, D.bfloat16):
+        raise RuntimeError(
+            f"linalg.{fn}: Low precision dtypes not supported. Got {A.dtype.scalar_name}"
+        )
+
+
+def _check_matrix(A, fn, square=True):
+    _check_float(A, fn)
+    if A.ndim < 2:
+        raise RuntimeError(f"linalg.{fn}: The input tensor A must have at least 2 dimensions.")
+    if square and A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(
+            f"linalg.{fn}: A must be batches of square matrices, but they are "
+            f"{A.shape[-2]} by {A.shape[-1]} matrices"
+        )
+
+
+def _eye(n, like):
+    return _make(xp_of(like._data).eye(n, dtype=like._data.dtype))
+
+
+def _diag_embed(v):
+    return v.unsqueeze(-1) * _eye(v.shape[-1], v)
+
+
+def _host(a):
+    return np.asarray(transfer(a, _device("cpu")))
+
+
+def _first_zero_pivot(m):
+    """1-based index of the first zero pivot of LU with partial pivoting (0: none), as getrf."""
+    u = np.array(m, copy=True)
+    n = u.shape[0]
+    for k in range(n):
+        p = k + int(np.argmax(np.abs(u[k:, k])))
+        if u[p, k] == 0:
+            return k + 1
+        u[[k, p]] = u[[p, k]]
+        u[k + 1 :] -= np.outer(u[k + 1 :, k] / u[k, k], u[k])
+    return 0
+
+
+def _not_pd_order(m):
+    """Order of the first leading minor that is not positive-definite (0: none)."""
+    for k in range(1, m.shape[0] + 1):
+        try:
+            np.linalg.cholesky(m[:k, :k])
+        except np.linalg.LinAlgError:
+            return k
+    return 0
+
+
+def _raise_per_batch(fn, a, find, message):
+    # Error path only: find the first failing matrix of the batch and say why, as PyTorch does.
+    a = _host(a)
+    flat = a.reshape(-1, *a.shape[-2:])
+    for b, m in enumerate(flat):
+        info = find(m)
+        if info:
+            where_ = f"(Batch element {b}): " if a.ndim > 2 else ""
+            raise LinAlgError(f"linalg.{fn}: {where_}{message(info)}") from None
+    raise LinAlgError(f"linalg.{fn}: {message(None)}") from None
+
+
+def _singular_error(fn, a):
+    def message(info):
+        if info is None:
+            return "The input matrix is singular, the inversion could not be completed."
+        return (
+            f"The diagonal element {info} is zero, the inversion could not be completed "
+            "because the input matrix is singular."
+        )
+
+    _raise_per_batch(fn, a, _first_zero_pivot, message)
+
+
+def _not_pd_error(fn, a):
+    def message(info):
+        minor = f" (the leading minor of order {info} is not positive-definite)" if info else ""
+        return (
+            "The factorization could not be completed because the input is not "
+            f"positive-definite{minor}."
+        )
+
+    _raise_per_batch(fn, a, _not_pd_order, message)
+
+
+def _tol_mask(s, atol, rtol, m, n):
+    """``s > max(atol, rtol * s.max())`` with PyTorch's defaults (rtol = eps * max(m, n))."""
+    xp = xp_of(s)
+    if rtol is None:
+        rtol = np.finfo(s.dtype).eps * builtins.max(m, n) if atol is None or atol == 0 else 0.0
+    atol = 0.0 if atol is None else atol
+    atol = atol._data if isinstance(atol, Tensor) else atol
+    rtol = rtol._data if isinstance(rtol, Tensor) else rtol
+    smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), s.dtype)
+    tol = xp.maximum(xp.asarray(atol, dtype=s.dtype)[..., None], rtol * smax)
+    return s > tol
+
+
+# --- primitives (forward on arrays, backward in ember ops) ----------------------------------
+
+
+class _Inv(Primitive):
+    @staticmethod
+    def forward(ctx, a):
+        try:
+            out = xp_of(a).linalg.inv(a)
+        except np.linalg.LinAlgError:
+            _singular_error("inv", a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        # d(A^-1) = -A^-1 dA A^-1, so gA = -A^-H g A^-H
+        (ai,) = ctx.saved_tensors
+        t = ai.mH
+        return -(t @ g @ t)
+
+
+class _Det(Primitive):
+    @staticmethod
+    def forward(ctx, a):
+        d = xp_of(a).asarray(xp_of(a).linalg.det(a))
+        ctx.save_for_backward(a, d)
+        return d
+
+    @staticmethod
+    def backward(ctx, g):
+        # d det A = det A tr(A^-1 dA): gA = g det(A) A^-T (needs an invertible A)
+        a, d = ctx.saved_tensors
+        if a.is_complex():
+            raise NotImplementedError("linalg.det: backward for complex inputs")
+        return (g * d).unsqueeze(-1).unsqueeze(-1) * inv(a).mH
+
+
+class _Slogdet(Primitive):
+    @staticmethod
+    def forward(ctx, a):
+        xp = xp_of(a)
+        sign, logabs = xp.linalg.slogdet(a)
+        sign, logabs = xp.asarray(sign), xp.asarray(logabs)
+        ctx.save_for_backward(a)
+        if sign.dtype.kind != "c":
+            ctx.mark_non_differentiable(sign)
+        return sign, logabs
+
+    @staticmethod
+    def backward(ctx, gsign, glog):
+        (a,) = ctx.saved_tensors
+        if a.is_complex():
+            raise NotImplementedError("linalg.slogdet: backward for complex inputs")
+        return glog.unsqueeze(-1).unsqueeze(-1) * inv(a).mT
+
+
+class _Solve(Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        try:
+            x = xp_of(a).linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            raise LinAlgError(
+                "torch.linalg.solve: The solver failed because the input matrix is singular."
+            ) from None
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        # A X = B: gB = A^-H g, gA = -gB X^H (the engine sums broadcast batch dims away)
+        a, x = ctx.saved_tensors
+        gb = _Solve.apply(a.mH, g)
+        ga = -(gb @ x.mH) if ctx.needs_input_grad[0] else None
+        return ga, gb
+
+
+class _Cholesky(Primitive):
+    @staticmethod
+    def forward(ctx, a):
+        try:
+            out = xp_of(a).linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            _not_pd_error("cholesky", a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        # NOTE [ cholesky backward ]: from dA = dL L^T + L dL^T, L^-1 dL = Phi(L^-1 dA L^-T) with
+        # Phi(X) the lower triangle with a halved diagonal; transposing gives
+        # gA = L^-T Phi(L^T g) L^-1, symmetrised because only symmetric dA are admissible.
+        (l,) = ctx.saved_tensors
+        p = l.mH @ g
+        p = p.tril() - 0.5 * _diag_embed(_diagonal(p, 0, -2, -1))
+        lt = l.mH
+        x = _Solve.apply(lt, _Solve.apply(lt, p).mH).mH
+        return 0.5 * (x + x.mH)
+
+
+class _QR(Primitive):
+    @staticmethod
+    def forward(ctx, a, mode):
+        q, r = xp_of(a).linalg.qr(a, mode=mode)
+        ctx.mode, ctx.shape = mode, a.shape
+        ctx.save_for_backward(q, r)
+        return q, r
+
+    @staticmethod
+    def backward(ctx, gq, gr):
+        m, n = ctx.shape[-2:]
+        if ctx.mode == "complete" and m > n:
+            msg = (
+                "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
+            )
+            raise RuntimeError(msg)
+        if m < n:
+            raise NotImplementedError(
+                "linalg.qr: ember differentiates QR only for matrices with at least as many "
+                "rows as columns"
+            )
+        # NOTE [ qr backward ]: with M = R gR^T - gQ^T Q and copyltu(M) the symmetric matrix
+        # built from M's lower triangle, gA = (gQ + Q copyltu(M)) R^-T.
+        q, r = ctx.saved_tensors
+        mm = r @ gr.mT - gq.mT @ q
+        sym = mm.tril() + mm.tril(-1).mT
+        b = gq + q @ sym
+        return _Solve.apply(r, b.mT).mT, None
+
+
+class _Eigh(Primitive):
+    @staticmethod
+    def forward(ctx, a, uplo):
+        w, v = xp_of(a).linalg.eigh(a, UPLO=uplo)
+        ctx.save_for_backward(w, v)
+        return w, v
+
+    @staticmethod
+    def backward(ctx, gw, gv):
+        # A = V diag(w) V^T: gA = V (diag(gw) + (V^T gV) / E) V^T, E_ij = w_j - w_i (i != j),
+        # symmetrised
+        w, v = ctx.saved_tensors
+        if v.is_complex():
+            raise NotImplementedError("linalg.eigh: backward for complex inputs")
+        eye = _eye(w.shape[-1], w)
+        e = w.unsqueeze(-2) - w.unsqueeze(-1) + eye
+        inner = (v.mT @ gv) / e * (1 - eye) + _diag_embed(gw)
+        ga = v @ inner @ v.mT
+        return 0.5 * (ga + ga.mT), None  # symmetric, as PyTorch's: only symmetric dA are valid
+
+
+class _SVD(Primitive):
+    @staticmethod
+    def forward(ctx, a, full_matrices):
+        u, s, vh = xp_of(a).linalg.svd(a, full_matrices=full_matrices)
+        ctx.save_for_backward(u, s, vh)
+        return u, s, vh
+
+    @staticmethod
+    def backward(ctx, gu, gs, gvh):
+        # NOTE [ svd backward ]: for A = U S V^T (real, distinct singular values) with
+        # F_ij = 1 / (s_j^2 - s_i^2) off the diagonal,
+        # gA = U [(F o (U^T gU - gU^T U)) S + diag(gS) + S (F o (V^T gV - gV^T V))] V^T
+        #      + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T).
+        # The extra columns of full_matrices=True are arbitrary and get no gradient.
+        u, s, vh = ctx.saved_tensors
+        if u.is_complex():
+            raise NotImplementedError("linalg.svd: backward for complex inputs")
+        k = s.shape[-1]
+        m, n = u.shape[-2], vh.shape[-1]
+        u, gu, vh, gvh = u[..., :k], gu[..., :k], vh[..., :k, :], gvh[..., :k, :]
+        v, gv = vh.mT, gvh.mT
+        eye = _eye(k, s)
+        s2 = s * s
+        f = s2.unsqueeze(-2) - s2.unsqueeze(-1) + eye
+        utgu, vtgv = u.mT @ gu, v.mT @ gv
+        j = (utgu - utgu.mT) / f * (1 - eye)
+        kk = (vtgv - vtgv.mT) / f * (1 - eye)
+        sm = _diag_embed(s)
+        ga = u @ (j @ sm + _diag_embed(gs) + sm @ kk) @ vh
+        if m > k:
+            ga = ga + ((gu - u @ utgu) / s.unsqueeze(-2)) @ vh
+        if n > k:
+            ga = ga + u @ ((gv - v @ vtgv) / s.unsqueeze(-2)).mT
+        return ga, None
+
+
+class _Pinv(Primitive):
+    @staticmethod
+    def forward(ctx, a, atol, rtol):
+        xp = xp_of(a)
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        keep = _tol_mask(s, atol, rtol, a.shape[-2], a.shape[-1])
+        sinv = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(s.dtype)
+        p = xp.matmul(vh.swapaxes(-1, -2).conj() * sinv[..., None, :], u.swapaxes(-1, -2).conj())
+        ctx.save_for_backward(a, p)
+        return p
+
+    @staticmethod
+    def backward(ctx, g, *_):
+        # NOTE [ pinv backward ]: at constant rank (Golub & Pereyra),
+        # dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P, hence
+        # gA = -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A).
+        a, p = ctx.saved_tensors
+        if a.is_complex():
+            raise NotImplementedError("linalg.pinv: backward for complex inputs")
+        pt, gt = p.mT, g.mT
+        m, n = a.shape[-2], a.shape[-1]
+        ga = -(pt @ g @ pt)
+        ga = ga + (_eye(m, a) - a @ p) @ gt @ (p @ pt)
+        ga = ga + (pt @ p) @ gt @ (_eye(n, a) - p @ a)
+        return ga, None, None
+
+
+# --- public functions ----------------------------------------------------------------------
+
+
+def inv(A, *, out=None):
+    """Inverse of a square matrix (or of each matrix of a batch).
+
+    Raises ``LinAlgError`` when a matrix is singular.
+
+    Example:
+        >>> ember.linalg.inv(ember.tensor([[2.0, 0.0], [0.0, 4.0]]))
+        tensor([[0.5000, 0.0000],
+                [0.0000, 0.2500]])
+    """
+    _check_matrix(A, "inv")
+    return _with_out(_Inv.apply(A), out)
+
+
+def det(A, *, out=None):
+    """Determinant of a square matrix (batched).
+
+    Example:
+        >>> ember.linalg.det(ember.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tensor(-2.)
+    """
+    _check_matrix(A, "det")
+    return _with_out(_Det.apply(A), out)
+
+
+def slogdet(A, *, out=None):
+    """``(sign, logabsdet)`` with ``det(A) = sign * exp(logabsdet)``, stable for large matrices.
+
+    Example:
+        >>> ember.linalg.slogdet(ember.tensor([[-2.0, 0.0], [0.0, 1.0]])).sign
+        tensor(-1.)
+    """
+    _check_matrix(A, "slogdet")
+    return slogdet_result(*_Slogdet.apply(A))
+
+
+def solve(A, B, *, left=True, out=None):
+    """Solution ``X`` of ``A X = B`` (``X A = B`` with ``left=False``); batch dims broadcast.
+
+    ``B`` is a vector (or a batch of them) when it is 1-d or has ``A``'s shape without the
+    last dim. Raises ``LinAlgError`` for a singular ``A``.
+
+    Example:
+        >>> ember.linalg.solve(ember.tensor([[2.0, 0.0], [0.0, 4.0]]), ember.tensor([2.0, 2.0]))
+        tensor([1.0000, 0.5000])
+    """
+    _check_matrix(A, "solve")
+    if not isinstance(B, Tensor):
+        raise TypeError(f"linalg.solve(): argument 'B' must be Tensor, not {type(B).__name__}")
+    if A.dtype != B.dtype:
+        raise RuntimeError(
+            f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+            f"{A.dtype.scalar_name} and B of type {B.dtype.scalar_name} instead"
+        )
+    if not left:
+        return _with_out(solve(A.mT, B.mT).mT, out)
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    b = B.unsqueeze(-1) if vector else B
+    n = A.shape[-1]
+    if b.shape[-2] != n:
+        raise RuntimeError(
+            f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+            f"({A.shape[-2]}x{n} and {b.shape[-2]}x{b.shape[-1]})"
+        )
+    try:
+        batch = tuple(np.broadcast_shapes(tuple(A.shape[:-2]), tuple(b.shape[:-2])))
+    except ValueError:
+        raise RuntimeError(
+            f"linalg.solve: batch dims of A {list(A.shape[:-2])} and B {list(b.shape[:-2])} "
+            "do not broadcast"
+        ) from None
+    a = A if tuple(A.shape[:-2]) == batch else A.expand(*batch, n, n)
+    if tuple(b.shape[:-2]) != batch:
+        b = b.expand(*batch, *b.shape[-2:])
+    x = _Solve.apply(a, b)
+    return _with_out(x.squeeze(-1) if vector else x, out)
+
+
+def cholesky(A, *, upper=False, out=None):
+    """Cholesky factor ``L`` (lower) of a symmetric positive-definite matrix, ``A = L L^H``.
+
+    Only the lower triangle of ``A`` is read. Raises ``LinAlgError`` if ``A`` is not
+    positive-definite.
+
+    Example:
+        >>> ember.linalg.cholesky(ember.tensor([[4.0, 2.0], [2.0, 2.0]]))
+        tensor([[2., 0.],
+                [1., 1.]])
+    """
+    _check_matrix(A, "cholesky")
+    lo = _Cholesky.apply(A)
+    return _with_out(lo.mH if upper else lo, out)
+
+
+def qr(A, mode="reduced", *, out=None):
+    """QR decomposition ``A = Q R`` (named tuple ``Q, R``); ``mode`` is 'reduced', 'complete'
+    or 'r' (Q is then empty).
+
+    Example:
+        >>> q, r = ember.linalg.qr(ember.eye(3)[:, :2])
+        >>> q.shape, r.shape
+        (ember.Size([3, 2]), ember.Size([2, 2]))
+    """
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(
+            f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
+            "'r', or 'complete'"
+        )
+    _check_matrix(A, "qr", square=False)
+    q, r = _QR.apply(A, "complete" if mode == "complete" else "reduced")
+    if mode == "r":
+        q = _make(xp_of(A._data).empty((0,), dtype=A._data.dtype))
+    return qr_result(q, r)
+
+
+def eigh(A, UPLO="L", *, out=None):  # noqa: N803 (PyTorch's name)
+    """Eigenvalues (ascending) and eigenvectors of a symmetric/Hermitian matrix.
+
+    Only the ``UPLO`` ('L' or 'U') triangle of ``A`` is read.
+
+    Example:
+        >>> ember.linalg.eigh(ember.tensor([[2.0, 1.0], [1.0, 2.0]])).eigenvalues
+        tensor([1., 3.])
+    """
+    _check_matrix(A, "eigh")
+    if UPLO not in ("L", "U", "l", "u"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    return eigh_result(*_Eigh.apply(A, UPLO.upper()))
+
+
+def eigvalsh(A, UPLO="L", *, out=None):  # noqa: N803
+    """Eigenvalues (ascending) of a symmetric/Hermitian matrix.
+
+    Example:
+        >>> ember.linalg.eigvalsh(ember.tensor([[2.0, 1.0], [1.0, 2.0]]))
+        tensor([1., 3.])
+    """
+    _check_matrix(A, "eigvalsh")
+    return _with_out(eigh(A, UPLO).eigenvalues, out)
+
+
+def svd(A, full_matrices=True, *, driver=None, out=None):
+    """Singular value decomposition ``A = U diag(S) Vh`` (named tuple ``U, S, Vh``).
+
+    Example:
+        >>> ember.linalg.svd(ember.tensor([[3.0, 0.0], [0.0, -2.0]])).S
+        tensor([3., 2.])
+    """
+    _check_matrix(A, "svd", square=False)
+    return svd_result(*_SVD.apply(A, bool(full_matrices)))
+
+
+def svdvals(A, *, driver=None, out=None):
+    """Singular values, in descending order.
+
+    Example:
+        >>> ember.linalg.svdvals(ember.tensor([[3.0, 0.0], [0.0, -2.0]]))
+        tensor([3., 2.])
+    """
+    _check_matrix(A, "svdvals", square=False)
+    return _with_out(_SVD.apply(A, False)[1], out)
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """Moore-Penrose pseudo-inverse; singular values ``<= max(atol, rtol * max(S))`` count as 0.
+
+    Example:
+        >>> ember.linalg.pinv(ember.tensor([[2.0, 0.0], [0.0, 0.0]]))
+        tensor([[0.5000, 0.0000],
+                [0.0000, 0.0000]])
+    """
+    _check_matrix(A, "pinv", square=False)
+    return _with_out(_Pinv.apply(A, atol, rtol), out)
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """Number of singular values ``> max(atol, rtol * max(S))`` (int64).
+
+    Example:
+        >>> ember.linalg.matrix_rank(ember.tensor([[1.0, 2.0], [2.0, 4.0]]))
+        tensor(1)
+    """
+    _check_matrix(A, "matrix_rank", square=False)
+    a = A._data
+    s = xp_of(a).linalg.svd(a, compute_uv=False)
+    keep = _tol_mask(s, atol, rtol, a.shape[-2], a.shape[-1])
+    return _with_out(_make(keep.sum(axis=-1).astype(np.int64)), out)
+
+
+def matrix_power(A, n, *, out=None):
+    """``A`` to the integer power ``n`` (``n < 0`` inverts first; ``n = 0`` is the identity).
+
+    Example:
+        >>> ember.linalg.matrix_power(ember.tensor([[1.0, 1.0], [0.0, 1.0]]), 3)
+        tensor([[1., 3.],
+                [0., 1.]])
+    """
+    if A.ndim < 2:
+        raise RuntimeError(
+            "linalg.matrix_power: The input tensor A must have at least 2 dimensions."
+        )
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(
+            f"linalg.matrix_power: A must be batches of square matrices, but they are "
+            f"{A.shape[-2]} by {A.shape[-1]} matrices"
+        )
+    n = int(n)
+    if n == 0:
+        return _with_out(_eye(A.shape[-1], A).expand(*A.shape).clone(), out)
+    if n < 0:
+        A, n = inv(A), -n
+    result, base = None, A
+    while n:  # square-and-multiply
+        if n & 1:
+            result = base if result is None else result @ base
+        n >>= 1
+        if n:
+            base = base @ base
+    return _with_out(result, out)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A002
+    """Vector ``ord``-norm over ``dim`` (all elements when ``dim`` is None).
+
+    ``ord`` is any number: ``inf``/``-inf`` give max/min of ``|x|``, 0 counts non-zeros.
+
+    Example:
+        >>> ember.linalg.vector_norm(ember.tensor([[3.0, -4.0]]), ord=1)
+        tensor(7.)
+    """
+    if isinstance(ord, str) or not isinstance(ord, (int, float, np.number)):
+        raise TypeError(
+            f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}"
+        )
+    from .ops.reduce import norm as _norm
+
+    if dtype is not None:
+        x = x.to(D.as_dtype(dtype))
+    if x.is_complex():
+        x = x.abs()
+    return _with_out(_norm(x, ord, dim, keepdim), out)
+
+
+def _matrix_dims(dim, ndim, fn):
+    if isinstance(dim, (int, np.integer)) or len(dim) != 2:
+        shown = dim if isinstance(dim, (int, np.integer)) else list(dim)
+        raise RuntimeError(f"linalg.{fn}: dim must be a 2-tuple. Got {shown}")
+    d0, d1 = wrap_dim(int(dim[0]), ndim), wrap_dim(int(dim[1]), ndim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.{fn}: dims must be different. Got ({dim[0]}, {dim[1]})")
+    return d0, d1
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):  # noqa: A002
+    """Matrix norm over the two dims ``dim``: 'fro', 'nuc', inf, -inf, 1, -1, 2 or -2.
+
+    Example:
+        >>> ember.linalg.matrix_norm(ember.tensor([[1.0, -2.0], [3.0, 4.0]]), ord=1)
+        tensor(6.)
+    """
+    _check_float(A, "matrix_norm")
+    if A.ndim < 2:
+        raise RuntimeError(
+            "linalg.matrix_norm: The input tensor A must have at least 2 dimensions."
+        )
+    if ord not in ("fro", "nuc", _inf, -_inf, 1, -1, 2, -2) or isinstance(ord, bool):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    d0, d1 = _matrix_dims(dim, A.ndim, "matrix_norm")
+    if dtype is not None:
+        A = A.to(D.as_dtype(dtype))
+    if ord == "fro":
+        return _with_out(vector_norm(A, 2, (d0, d1), keepdim), out)
+    if ord in ("nuc", 2, -2):
+        s = svdvals(movedim(A, (d0, d1), (-2, -1)))
+        r = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
+        if keepdim:
+            for d in sorted((d0, d1)):
+                r = r.unsqueeze(d)
+        return _with_out(r, out)
+    a = A.abs()
+    # ord 1: largest column sum (sum over rows d0, then max over columns d1); inf: rows
+    inner, outer = (d0, d1) if ord in (1, -1) else (d1, d0)
+    r = a.sum(inner, keepdim=True)
+    r = r.amax(outer, keepdim=True) if ord > 0 else r.amin(outer, keepdim=True)
+    return _with_out(r if keepdim else r.squeeze((d0, d1)), out)
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A002
+    """Vector or matrix norm, chosen as PyTorch does.
+
+    With an int ``dim`` (or 1-tuple) a vector norm, with a 2-tuple a matrix norm; without
+    ``dim``, ``A`` must be 1-d or 2-d when ``ord`` is given, and otherwise the 2-norm of all
+    elements is returned.
+
+    Example:
+        >>> ember.linalg.norm(ember.tensor([[3.0, 0.0], [0.0, 4.0]]))
+        tensor(5.)
+    """
+    if dim is not None:
+        dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+        if len(dims) == 1:
+            if isinstance(ord, str):
+                raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
+            return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype, out=out)
+        if len(dims) == 2:
+            return matrix_norm(
+                A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype, out=out
+            )
+        raise RuntimeError(
+            f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dims)}"
+        )
+    if ord is None:
+        return vector_norm(A, 2, None, keepdim, dtype=dtype, out=out)
+    if A.ndim == 2:
+        return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype, out=out)
+    if A.ndim == 1 and not isinstance(ord, str):
+        return vector_norm(A, ord, None, keepdim, dtype=dtype, out=out)
+    if A.ndim == 1:
+        return matrix_norm(A, ord)  # raises: a string ord needs a matrix
+    raise RuntimeError(
+        "linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
+        f"Got {A.ndim}D."
+    )
+
+
+def cross(input, other, *, dim=-1, out=None):  # noqa: A002
+    """Cross product of 3-vectors along ``dim`` (inputs broadcast).
+
+    Example:
+        >>> ember.linalg.cross(ember.tensor([1.0, 0.0, 0.0]), ember.tensor([0.0, 1.0, 0.0]))
+        tensor([0., 0., 1.])
+    """
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    try:
+        shape = tuple(np.broadcast_shapes(tuple(input.shape), tuple(other.shape)))
+    except ValueError:
+        raise RuntimeError(
+            f"linalg.cross: inputs of shapes {list(input.shape)} and {list(other.shape)} do "
+            "not broadcast"
+        ) from None
+    d = wrap_dim(dim, len(shape))
+    a = input if tuple(input.shape) == shape else input.expand(*shape)
+    b = other if tuple(other.shape) == shape else other.expand(*shape)
+    if shape[d] != 3:
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got {a.shape[d]} "
+            f"and {b.shape[d]}"
+        )
+    return _with_out(_cross(a, b, d), out)
+
+
+def vecdot(x, y, *, dim=-1, out=None):
+    """Dot product of vectors along ``dim`` (``x`` conjugated when complex); inputs broadcast.
+
+    Example:
+        >>> ember.linalg.vecdot(ember.tensor([1.0, 2.0]), ember.tensor([3.0, 4.0]))
+        tensor(11.)
+    """
+    if x.shape[dim] != y.shape[dim]:
+        raise RuntimeError(
+            f"linalg.vecdot: Expected x and y to have the same size along dim {dim}. Got "
+            f"{x.shape[dim]} and {y.shape[dim]}"
+        )
+    return _with_out((x.conj() * y if x.is_complex() else x * y).sum(dim), out)
+
+
+def multi_dot(tensors, *, out=None):
+    """Product of a chain of matrices; the first may be a row vector, the last a column.
+
+    Example:
+        >>> ember.linalg.multi_dot([ember.ones(2), ember.ones(2, 3), ember.ones(3)])
+        tensor(6.)
+    """
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    for i, t in enumerate(tensors):
+        last = i == len(tensors) - 1
+        if i == 0 or last:
+            if t.ndim not in (1, 2):
+                which = "last" if last else "first"
+                raise RuntimeError(
+                    f"multi_dot(): the {which} tensor must be 1D or 2D but got {t.ndim}D"
+                )
+        elif t.ndim != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.ndim}D")
+    first, last = tensors[0].ndim == 1, tensors[-1].ndim == 1
+    mats = [t.unsqueeze(0) if i == 0 and first else t for i, t in enumerate(tensors)]
+    if last:
+        mats[-1] = mats[-1].unsqueeze(-1)
+    r = mats[0]
+    for t in mats[1:]:
+        r = matmul(r, t)
+    if first:
+        r = r.squeeze(0)
+    if last:
+        r = r.squeeze(-1)
+    return _with_out(r, out)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """The ``offset`` diagonal of the matrices in dims ``dim1``/``dim2``, as the last dim.
+
+    Example:
+        >>> ember.linalg.diagonal(ember.eye(2))
+        tensor([1., 1.])
+    """
+    return _diagonal(A, offset, wrap_dim(dim1, A.ndim), wrap_dim(dim2, A.ndim))
+
+
+def _with_out(r, out):
+    if out is None:
+        return r
+    from .ops.elementwise import _out
+
+    return _out(r, out)
