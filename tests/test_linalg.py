@@ -47,6 +47,13 @@ def rank_deficient(seed=0):
     return randn(5, 2, seed=seed) @ randn(2, 4, seed=seed + 1)
 
 
+def tiny_singular_value(s3):
+    """5x3 with singular values 1, 0.5, s3: near the default cut-off eps * max(m, n)."""
+    a = np.zeros((5, 3))
+    a[[0, 1, 2], [0, 1, 2]] = [1.0, 0.5, s3]
+    return a
+
+
 def vproj(v, c=None):
     """``V diag(c) V^T``: independent of the signs of V's columns."""
     c = np.arange(1.0, v.shape[-1] + 1) if c is None else c
@@ -122,6 +129,11 @@ FORWARD = [
     ("pinv_atol", [lambda: np.diag([3.0, 1.0, 0.1])], lambda L, a: L.pinv(a, atol=0.5)),
     ("pinv_rtol", [lambda: np.diag([3.0, 1.0, 0.1])], lambda L, a: L.pinv(a, rtol=0.1)),
     ("matrix_rank", [rank_deficient], lambda L, a: L.matrix_rank(a)),
+    # between eps and eps * 5 in float32 (3e-7) and in float64 (5e-16): below the cut-off
+    ("matrix_rank_cutoff_f32", [lambda: tiny_singular_value(3e-7)], lambda L, a: L.matrix_rank(a)),
+    ("matrix_rank_cutoff_f64", [lambda: tiny_singular_value(5e-16)], lambda L, a: L.matrix_rank(a)),
+    ("pinv_cutoff_f32", [lambda: tiny_singular_value(3e-7)], lambda L, a: L.pinv(a)),
+    ("pinv_cutoff_f64", [lambda: tiny_singular_value(5e-16)], lambda L, a: L.pinv(a)),
     ("matrix_rank_full_batched", [lambda: randn(3, 4, 2)], lambda L, a: L.matrix_rank(a)),
     (
         "matrix_rank_atol",
