@@ -157,6 +157,8 @@ _LAZY = {
     "backends": ".backends",
     "testing": ".testing",
     "special": ".special",
+    "amp": ".amp",
+    "jit": ".jit",
     "linalg": ".linalg",
 }
 _LAZY_ATTRS = {
@@ -167,12 +169,15 @@ _LAZY_ATTRS = {
     "load": ".serialization",
     "autograd": ".autograd",
     "return_types": ".ops",
+    "autocast": ".amp",
+    "is_autocast_enabled": ".amp",
+    "get_autocast_dtype": ".amp",
 }
 
 
 # PyTorch namespaces ember does not have yet: asking for one is an AttributeError (so that
 # ``hasattr`` works) that says so.
-_NOT_YET = ("amp", "distributions", "fft", "jit")
+_NOT_YET = ("distributions", "fft")
 
 
 def __getattr__(name):

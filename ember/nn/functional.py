@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _make
+from ..amp import autocast_mode as _autocast
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import no_grad
 from ..backend import transfer, xp_of
@@ -123,6 +124,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> F.linear(ember.ones(2, 3), ember.ones(4, 3)).shape
         ember.Size([2, 4])
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, weight, bias = _autocast.cast("linear", input, weight, bias)
     if input.ndim == 2 and bias is not None and weight.ndim == 2:
         from ..ops.linalg import addmm
 
@@ -580,6 +583,8 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
         >>> F.softmax(ember.tensor([1e4, 1e4]), dim=0)
         tensor([0.5000, 0.5000])
     """
+    if _autocast.active and dtype is None:  # NOTE [ autocast entry checks ]
+        (input,) = _autocast.cast("softmax", input)
     x, d, scalar = _softmax_prep("softmax", input, dim, dtype)
     if scalar:
         return _Softmax.apply(x.reshape(1), 0).reshape(())
@@ -593,6 +598,8 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
         >>> F.log_softmax(ember.tensor([1e4, -1e4]), dim=0)
         tensor([     0., -20000.])
     """
+    if _autocast.active and dtype is None:  # NOTE [ autocast entry checks ]
+        (input,) = _autocast.cast("log_softmax", input)
     x, d, scalar = _softmax_prep("log_softmax", input, dim, dtype)
     if scalar:
         return _LogSoftmax.apply(x.reshape(1), 0).reshape(())
@@ -760,6 +767,8 @@ def layer_norm(
         >>> F.layer_norm(ember.randn(2, 5), (5,)).shape
         ember.Size([2, 5])
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, weight, bias = _autocast.cast("layer_norm", input, weight, bias)
     if isinstance(normalized_shape, numbers.Integral):
         normalized_shape = (int(normalized_shape),)
     k = len(normalized_shape)
@@ -812,6 +821,8 @@ def group_norm(
         >>> F.group_norm(ember.randn(2, 6, 3), 3).shape
         ember.Size([2, 6, 3])
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, weight, bias = _autocast.cast("group_norm", input, weight, bias)
     if input.ndim < 2:
         raise RuntimeError(
             f"Expected at least 2 dimensions for input tensor but received {input.ndim}"
@@ -880,6 +891,8 @@ def normalize(
         >>> F.normalize(ember.tensor([[3.0, 4.0]]))
         tensor([[0.6000, 0.8000]])
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        (input,) = _autocast.cast("normalize", input)
     denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
     res = input / denom
     if out is not None:
@@ -1510,6 +1523,8 @@ def nll_loss(
         >>> F.nll_loss(ember.tensor([[-0.5, -1.0]]), ember.tensor([1]))
         tensor(1.)
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, target, weight = _autocast.cast("nll_loss", input, target, weight)
     reduction = _legacy(size_average, reduce, reduction)
     x, t, out_shape = _nll_prep(input, target)
     c = x.shape[1]
@@ -1550,6 +1565,8 @@ def cross_entropy(
         >>> F.cross_entropy(ember.tensor([[1e4, -1e4]]), ember.tensor([1]))
         tensor(20000.)
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, target, weight = _autocast.cast("cross_entropy", input, target, weight)
     reduction = _legacy(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -1606,6 +1623,8 @@ def mse_loss(
         >>> F.mse_loss(ember.tensor([1.0, 2.0]), ember.tensor([1.0, 4.0]))
         tensor(2.)
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, target, weight = _autocast.cast("mse_loss", input, target, weight)
     reduction = _legacy(size_average, reduce, reduction)
     _check_same_size(input, target, "mse_loss")
     d = input - target
@@ -1626,6 +1645,8 @@ def l1_loss(
         >>> F.l1_loss(ember.tensor([1.0, 2.0]), ember.tensor([1.0, 4.0]))
         tensor(1.)
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, target, weight = _autocast.cast("l1_loss", input, target, weight)
     reduction = _legacy(size_average, reduce, reduction)
     _check_same_size(input, target, "l1_loss")
     return _weighted((input - target).abs(), weight, input, reduction)
@@ -1645,6 +1666,8 @@ def smooth_l1_loss(
         >>> F.smooth_l1_loss(ember.tensor([0.0, 3.0]), ember.tensor([0.5, 0.0]))
         tensor(1.3125)
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, target = _autocast.cast("smooth_l1_loss", input, target)
     reduction = _legacy(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -1669,6 +1692,8 @@ def huber_loss(
         >>> F.huber_loss(ember.tensor([0.0, 3.0]), ember.tensor([0.5, 0.0]))
         tensor(1.3125)
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, target, weight = _autocast.cast("huber_loss", input, target, weight)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _check_same_size(input, target, "huber_loss")
@@ -1694,6 +1719,8 @@ def binary_cross_entropy(
         >>> F.binary_cross_entropy(ember.tensor([0.5]), ember.tensor([1.0]))
         tensor(0.6931)
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, target, weight = _autocast.cast("binary_cross_entropy", input, target, weight)
     reduction = _legacy(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(
@@ -1727,6 +1754,10 @@ def binary_cross_entropy_with_logits(
         >>> F.binary_cross_entropy_with_logits(ember.tensor([1e4]), ember.tensor([0.0]))
         tensor(10000.)
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, target, weight, pos_weight = _autocast.cast(
+            "binary_cross_entropy_with_logits", input, target, weight, pos_weight
+        )
     reduction = _legacy(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(
@@ -1758,6 +1789,8 @@ def kl_div(
         >>> F.kl_div(ember.tensor([-0.6931]), ember.tensor([0.5]), reduction="sum")
         tensor(0.)
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, target = _autocast.cast("kl_div", input, target)
     if size_average is not None or reduce is not None:
         reduction = _reduction_from_legacy(size_average, reduce)
     elif reduction == "mean":

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 
+from ..amp import autocast_mode as _autocast
 from ..autograd.function import Primitive
 from ._util import Tensor, np, xp_of
 
@@ -379,6 +380,8 @@ def _check_params(stride, dilation, groups, pads):
 
 def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
     name = f"conv{nd}d"
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, weight, bias = _autocast.cast("conv", input, weight, bias)
     _check_common(input, weight, bias, nd, name, False)
     unbatched = input.ndim == nd + 1
     if unbatched:
@@ -491,6 +494,8 @@ def conv3d(
 
 def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
     name = f"conv_transpose{nd}d"
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, weight, bias = _autocast.cast("conv_transpose", input, weight, bias)
     if isinstance(padding, str):
         raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
     _check_common(input, weight, bias, nd, name, True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..amp import autocast_mode as _autocast
 from ..autograd.function import Primitive
 from ._util import Tensor, np, promote, xp_of
 
@@ -16,7 +17,9 @@ class MatMul(Primitive):
         # is computed as (g^T a)^T, whose two transposes cancel, instead of a^T g, which would
         # reach w.grad as a transposed view and be copied (~1 ms a step for the MNIST fc1).
         ctx.b_transposed = b.ndim == 2 and not b.flags.c_contiguous and b.flags.f_contiguous
-        return np.matmul(a, b)
+        r = np.matmul(a, b)
+        # NumPy returns float32 for ml_dtypes' bfloat16 (autocast on the CPU); PyTorch keeps it.
+        return r if r.dtype == a.dtype else r.astype(a.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -39,6 +42,8 @@ def matmul(input, other, *, out=None):
         >>> (ember.ones(2, 3) @ ember.ones(3, 4)).shape
         ember.Size([2, 4])
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, other = _autocast.cast("matmul", input, other)
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         raise TypeError("matmul(): argument 'input' and 'other' must be Tensors")
     a, b = input, other
@@ -132,6 +137,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         >>> ember.addmm(ember.zeros(2), ember.ones(3, 2).t(), ember.ones(3, 2)).tolist()
         [[3.0, 3.0], [3.0, 3.0]]
     """
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, mat1, mat2 = _autocast.cast("addmm", input, mat1, mat2)
     p = mm(mat1, mat2)
     if not p.is_floating_point():  # integral products take integral scalars, as in PyTorch
         alpha, beta = int(alpha), int(beta)
@@ -158,12 +165,16 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """``beta * input + alpha * bmm(batch1, batch2)``."""
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, batch1, batch2 = _autocast.cast("baddbmm", input, batch1, batch2)
     p = bmm(batch1, batch2) * alpha
     return p + input * beta if beta != 0 else p
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``."""
+    if _autocast.active:  # NOTE [ autocast entry checks ]
+        input, batch1, batch2 = _autocast.cast("addbmm", input, batch1, batch2)
     p = bmm(batch1, batch2).sum(0) * alpha
     return p + input * beta if beta != 0 else p
 
