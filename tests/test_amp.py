@@ -138,16 +138,29 @@ def test_autocast_float16_gradients_reach_float32_parameters_like_torch():
         assert_close(got, want, rtol=1e-2, atol=1e-2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ember's autograd treats bfloat16 (NumPy kind 'V') as non-differentiable; see "
-    "the 'kind in \"fc\"' checks in ember/autograd/function.py",
-)
-def test_autocast_bfloat16_keeps_the_graph():
-    w = ember.ones(3, 4, requires_grad=True)
-    with ember.autocast("cpu"):
-        y = EF.linear(ember.ones(2, 4), w)
-    assert y.requires_grad
+def test_autocast_bfloat16_keeps_the_graph_and_matches_torch_gradients():
+    rng = np.random.default_rng(0)
+    x_np = rng.standard_normal((5, 4)).astype(np.float32)
+    w_np = rng.standard_normal((3, 4)).astype(np.float32)
+    grads = []
+    for lib, F in ((ember, EF), (torch, torch.nn.functional)):
+        w = lib.tensor(w_np).requires_grad_()
+        with lib.autocast("cpu"):
+            y = F.linear(lib.tensor(x_np), w)
+        assert y.requires_grad and y.dtype == lib.bfloat16
+        (y.float() ** 2).sum().backward()
+        assert w.grad.dtype == lib.float32
+        grads.append(w.grad.detach().numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=2e-2, atol=2e-2)
+
+
+def test_bfloat16_ops_are_differentiable():
+    x = ember.tensor([1.0, 2.0, 3.0]).to(ember.bfloat16).requires_grad_()
+    tx = torch.tensor([1.0, 2.0, 3.0]).bfloat16().requires_grad_()
+    (x * x).sum().backward()
+    (tx * tx).sum().backward()
+    assert x.grad.dtype == ember.bfloat16
+    assert x.grad.float().tolist() == tx.grad.float().tolist()
 
 
 def test_autocast_without_bfloat16_names_ml_dtypes(monkeypatch):

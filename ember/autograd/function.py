@@ -17,6 +17,13 @@ import numpy as _np
 
 from .grad_mode import state
 
+try:  # bfloat16 (from ml_dtypes) is floating point too, though NumPy's kind for it is "V"
+    import ml_dtypes as _ml_dtypes
+
+    _BF16 = _np.dtype(_ml_dtypes.bfloat16)
+except ImportError:  # pragma: no cover - only without ml_dtypes
+    _BF16 = None
+
 _ndarray = _np.ndarray
 _generic = _np.generic
 
@@ -272,7 +279,7 @@ class Function:
                 if not need:
                     return _make(out)
                 # the common case: one array output of a recorded op
-                diff = out.dtype.kind in "fc" and (
+                diff = (out.dtype.kind in "fc" or out.dtype is _BF16) and (
                     ctx._non_diff is None or not _is_non_diff(out, ctx._non_diff)
                 )
                 t = _make(out, ctx if diff else None, 0)
@@ -335,7 +342,7 @@ def _apply_first(cls, args):
             return _record(ctx, args, None, arrays, out, False)
     if not need:
         return _make(out)
-    diff = out.dtype.kind in "fc" and (
+    diff = (out.dtype.kind in "fc" or out.dtype is _BF16) and (
         ctx._non_diff is None or not _is_non_diff(out, ctx._non_diff)
     )
     t = _make(out, ctx if diff else None, 0)
@@ -398,7 +405,7 @@ def apply_binary(cls, a, b):
     t._out_nr = 0
     t._vc = None
     t._hooks = None
-    if out.dtype.kind in "fc":
+    if out.dtype.kind in "fc" or out.dtype is _BF16:
         t.grad_fn = ctx
         t._rg = True
     else:
@@ -442,7 +449,9 @@ def _record(ctx, args, outs, arrays, raw, single):
             results.append(outs[i] if outs is not None else arr)
             out_meta.append(None)
             continue
-        diff = arr.dtype.kind in "fc" and not any(arr is getattr(n, "_data", n) for n in non_diff)
+        diff = (arr.dtype.kind in "fc" or arr.dtype is _BF16) and not any(
+            arr is getattr(n, "_data", n) for n in non_diff
+        )
         if outs is not None and isinstance(outs[i], Tensor):
             t = outs[i]
             if any(t is a for a in args) and not any(t is d for d in dirty):
