@@ -313,3 +313,9 @@ def test_cuda_amp_names_without_cuda_disable_like_torch():
         assert not autocast()._enabled
     with pytest.warns(UserWarning):
         assert not torch.cuda.amp.GradScaler().is_enabled()
+
+
+def test_cuda_amp_is_reachable_as_an_attribute():
+    # Scripts write torch.cuda.amp.GradScaler() without importing torch.cuda.amp themselves.
+    assert ember.cuda.amp.GradScaler is not None and callable(ember.cuda.amp.autocast)
+    assert not hasattr(ember.cuda, "no_such_name")

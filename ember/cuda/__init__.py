@@ -484,3 +484,12 @@ def stream(stream: Stream | None):
 
 
 StreamContext = stream
+
+
+def __getattr__(name):
+    # ``ember.cuda.amp`` (PyTorch's deprecated spelling of ember.amp for CUDA) loads on first use.
+    if name == "amp":
+        import importlib
+
+        return importlib.import_module(".amp", __name__)
+    raise AttributeError(f"module 'ember.cuda' has no attribute '{name}'")
