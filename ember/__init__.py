@@ -172,6 +172,10 @@ _LAZY_ATTRS = {
     "autocast": ".amp",
     "is_autocast_enabled": ".amp",
     "get_autocast_dtype": ".amp",
+    "det": ".linalg",
+    "slogdet": ".linalg",
+    "logdet": ".linalg",
+    "inverse": ".linalg",
 }
 
 

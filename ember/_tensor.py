@@ -751,3 +751,19 @@ for _name in _ops.TENSOR_METHODS:
 for _name, _fn in _ops.METHOD_OVERRIDES.items():
     setattr(Tensor, _name, _fn)
 del _name, _fn
+
+
+def _linalg_method(name: str):
+    def method(self, *args, **kwargs):
+        from . import linalg  # loaded on first use, like ember.linalg
+
+        return getattr(linalg, name)(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"See :func:`ember.{name}`."
+    return method
+
+
+for _name in ("det", "slogdet", "logdet", "inverse"):
+    setattr(Tensor, _name, _linalg_method(_name))
+del _name

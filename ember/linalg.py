@@ -24,6 +24,8 @@ from ._device import device as _device
 from .autograd.function import Primitive
 from .backend import transfer
 from .ops._util import Tensor, _make, wrap_dim, xp_of
+from .ops.creation import full_like as _full_like
+from .ops.elementwise import where as _where
 from .ops.linalg import cross as _cross
 from .ops.linalg import matmul
 from .ops.shape import diagonal as _diagonal
@@ -812,3 +814,28 @@ def _with_out(r, out):
     from .ops.elementwise import _out
 
     return _out(r, out)
+
+
+# -- PyTorch's older top-level spellings: ember.inverse, ember.det, ember.slogdet, ember.logdet
+# and the Tensor methods of the same names (reached through ember/__init__.py's _LAZY_ATTRS).
+
+
+def inverse(input, *, out=None):
+    """``torch.inverse``: the same as :func:`inv`.
+
+    Example:
+        >>> ember.inverse(ember.tensor([[2.0]]))
+        tensor([[0.5000]])
+    """
+    return inv(input, out=out)
+
+
+def logdet(input):
+    """log(det(A)): nan where the determinant is negative, -inf where it is 0.
+
+    Example:
+        >>> ember.logdet(ember.tensor([[2.0, 0.0], [0.0, 3.0]]))
+        tensor(1.7918)
+    """
+    sign, logabs = slogdet(input)
+    return _where(sign < 0, _full_like(logabs, float("nan")), logabs)

@@ -578,3 +578,22 @@ def test_existing_functions_still_work():
     assert ember.norm(x).item() == pytest.approx(5.0)
     assert x.norm(dim=1).tolist() == pytest.approx([5.0, 0.0])
     assert (ember.matmul(x, x) == ember.linalg.matmul(x, x)).all().item()
+
+
+@pytest.mark.parametrize("name", ["det", "logdet", "inverse", "slogdet"])
+def test_top_level_and_tensor_method_spellings_match_torch(name):
+    mats = np.array([[[2.0, 1.0], [1.0, 3.0]], [[0.0, 1.0], [1.0, 0.0]], [[1.0, 2.0], [2.0, 4.0]]])
+    for a in mats[:2] if name == "inverse" else mats:
+        for call in (
+            lambda lib, t: getattr(lib, name)(t),
+            lambda lib, t: getattr(t, name)(),
+        ):
+            got = call(ember, ember.tensor(a))
+            want = call(torch, torch.tensor(a))
+            if name == "slogdet":
+                got, want = got[1], want[1]
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
+    x = ember.tensor(mats[0], requires_grad=True)
+    assert ember.autograd.gradcheck(
+        lambda t: getattr(t, name)() if name != "slogdet" else t.slogdet()[1], (x,)
+    )
