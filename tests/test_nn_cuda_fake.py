@@ -101,3 +101,41 @@ def test_loss_on_fake_cuda(fake_cuda, name, fn):
         res.append((out.detach().cpu().numpy(), xi.grad.cpu().numpy()))
     np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda nn: nn.LSTM(5, 7, num_layers=2, bidirectional=True),
+        lambda nn: nn.LSTM(5, 7, proj_size=3, batch_first=True),
+        lambda nn: nn.GRU(5, 7, bidirectional=True),
+        lambda nn: nn.RNN(5, 7, nonlinearity="relu"),
+    ],
+    ids=["lstm-bi-2layer", "lstm-proj", "gru-bi", "rnn-relu"],
+)
+@pytest.mark.parametrize("packed", [False, True], ids=["padded", "packed"])
+def test_recurrent_layers_on_fake_cuda(fake_cuda, make, packed):
+    # The fused recurrence kernels (ember/nn/_rnn.py) run on device arrays too.
+    from ember.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    rng = np.random.default_rng(0)
+    ember.manual_seed(0)
+    cpu = make(ember.nn)
+    dev = copy.deepcopy(cpu).to("cuda")
+    bf = cpu.batch_first
+    x_np = rng.standard_normal((3, 6, 5) if bf else (6, 3, 5)).astype(np.float32)
+    lengths = [6, 4, 2]
+    results = []
+    for module, device in ((cpu, "cpu"), (dev, "cuda")):
+        x = ember.tensor(x_np).to(device).requires_grad_()
+        inp = pack_padded_sequence(x, lengths, batch_first=bf) if packed else x
+        out, _ = module(inp)
+        if packed:
+            out, _ = pad_packed_sequence(out, batch_first=bf)
+        (out * out).sum().backward()
+        results.append([out, x.grad] + [p.grad for p in module.parameters()])
+    for d, c in zip(results[1], results[0]):
+        assert d.is_cuda
+        np.testing.assert_allclose(
+            d.detach().cpu().numpy(), c.detach().numpy(), rtol=1e-4, atol=1e-5
+        )
