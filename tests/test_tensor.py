@@ -244,3 +244,26 @@ def test_lazy_submodules_import_and_missing_namespaces_are_attribute_errors():
         assert not hasattr(ember, name)
         with pytest.raises(AttributeError, match=f"does not implement torch.{name} yet"):
             getattr(ember, name)
+
+
+def test_floating_point_edge_cases_are_silent_like_torch_but_user_numpy_still_warns():
+    import subprocess
+    import sys
+
+    code = (
+        "import ember, numpy as np\n"
+        "x = ember.tensor([0.0, 1.0])\n"
+        "assert ember.log(x)[0].item() == float('-inf')\n"
+        "assert (x / 0)[1].item() == float('inf')\n"
+        "assert ember.sqrt(ember.tensor([-1.0])).isnan().all()\n"
+        "try:\n"
+        "    np.log(np.array([0.0]))\n"
+        "except RuntimeWarning:\n"
+        "    print('user warning kept')\n"
+    )
+    # -W error: any warning from ember's ops would raise.
+    proc = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "user warning kept" in proc.stdout
