@@ -31,6 +31,8 @@ def _faults(**env):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt only")
 def test_freed_arrays_are_reused_without_page_faults():
-    # 20 steps of 32 MiB on fresh pages would be ~160,000 faults of 4 KiB pages.
-    assert _faults() < 500
-    assert _faults(EMBER_MALLOC_TUNING="0") > 20 * 1000
+    # 20 steps of 32 MiB on fresh pages: ~160,000 faults of 4 KiB pages, or a few hundred with
+    # transparent huge pages; reused memory: next to none. Relative, so either page size works.
+    tuned, untuned = _faults(), _faults(EMBER_MALLOC_TUNING="0")
+    assert untuned > 100, untuned
+    assert tuned * 10 < untuned, (tuned, untuned)
