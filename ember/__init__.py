@@ -173,6 +173,7 @@ _LAZY = {
     "amp": ".amp",
     "jit": ".jit",
     "linalg": ".linalg",
+    "distributions": ".distributions",
 }
 _LAZY_ATTRS = {
     "relu": ".nn.functional",
@@ -194,7 +195,7 @@ _LAZY_ATTRS = {
 
 # PyTorch namespaces ember does not have yet: asking for one is an AttributeError (so that
 # ``hasattr`` works) that says so.
-_NOT_YET = ("distributions", "fft")
+_NOT_YET = ("fft",)
 
 
 def __getattr__(name):
