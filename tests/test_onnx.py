@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from test_nn_mnist import mnist_net
 
 import ember
 import ember.nn as nn
@@ -14,29 +15,6 @@ import ember.nn.functional as F
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
-
-
-class MnistNet(nn.Module):
-    """The seed's MNIST CNN (examples/mnist.py)."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, 3, 1)
-        self.conv2 = nn.Conv2d(32, 64, 3, 1)
-        self.dropout1 = nn.Dropout2d(0.25)
-        self.dropout2 = nn.Dropout(0.5)
-        self.fc1 = nn.Linear(9216, 128)
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        x = F.relu(self.conv1(x))
-        x = F.relu(self.conv2(x))
-        x = F.max_pool2d(x, 2)
-        x = self.dropout1(x)
-        x = ember.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        x = self.dropout2(x)
-        return F.log_softmax(self.fc2(x), dim=1)
 
 
 class ResBlock(nn.Module):
@@ -121,7 +99,7 @@ DYN = {"x": {0: "batch"}, "y": {0: "batch"}}
 
 def test_mnist_cnn_dynamic_batch():
     ember.manual_seed(0)
-    model = MnistNet()
+    model = mnist_net(ember)  # the seed's MNIST CNN (examples/mnist.py)
     proto, sess, blob = _export(model, ember.randn(2, 1, 28, 28), dynamic_axes=DYN)
     assert proto.opset_import[0].version == ember.onnx.default_opset() >= 17
     names = {i.name for i in proto.graph.initializer}
