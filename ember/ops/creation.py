@@ -110,14 +110,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         arr = data._data.copy()
         return _finish(arr, dtype, device, requires_grad)
     arr = _infer(data, exact=dtype is not None)
-    if (
-        dtype is not None
-        and arr.dtype.kind == "c"
-        and not D.as_dtype(dtype).is_complex
-        and D.as_dtype(dtype) is not D.bool_
-        and not isinstance(data, (np.ndarray, Tensor))
-    ):
-        raise TypeError("must be real number, not complex")  # PyTorch's words for python values
+    if dtype is not None and arr.dtype.kind == "c" and not isinstance(data, (np.ndarray, Tensor)):
+        target = D.as_dtype(dtype)
+        if not target.is_complex and target is not D.bool_:
+            raise TypeError("must be real number, not complex")  # PyTorch's words, python values
     return _finish(arr, dtype, device, requires_grad)
 
 
