@@ -89,8 +89,9 @@ def main(argv=None) -> None:
         except ImportError:
             torch = None
     for batch in (64, 1000):
-        e = _time_step(ember, batch, device=dev, reps=5 if dev == "cpu" else 30)
-        t = _time_step(torch, batch, device=dev, reps=5) if torch is not None else float("nan")
+        reps = 5 if dev == "cpu" else 30
+        e = _time_step(ember, batch, device=dev, reps=reps)
+        t = _time_step(torch, batch, device=dev, reps=reps) if torch is not None else float("nan")
         rows.append((batch, e, t))
     print(f"device: {ember.cuda.get_device_name(0) if dev != 'cpu' else 'cpu'}")
     print(f"{'batch':>6} {'ember ms':>10} {'torch ms':>10} {'ratio':>7}")
