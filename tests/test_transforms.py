@@ -250,6 +250,44 @@ def test_random_crop():
         T.RandomCrop(30)(ember.tensor(RGB))
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"size": 10, "padding": 2},
+        {"size": (12, 9), "padding": (1, 2, 3, 4), "fill": 7},
+        {"size": (20, 30), "pad_if_needed": True, "padding_mode": "edge"},
+        {"size": 15, "padding": 3, "padding_mode": "reflect"},
+        {"size": 16, "padding": [1, 2], "padding_mode": "symmetric"},
+        {"size": (17, 23)},
+    ],
+)
+def test_random_crop_batched_path_equals_one_image_at_a_time(kwargs):
+    grey = RNG.integers(0, 256, (5, 17, 23), dtype=np.uint8)
+    t = T.RandomCrop(**kwargs)
+    ember.manual_seed(11)
+    kind, batch = t._batched(("pil_l", grey))
+    ember.manual_seed(11)
+    one = [np.asarray(t(Image.fromarray(g))) for g in grey]
+    assert kind == "pil_l" and batch.dtype == np.uint8
+    np.testing.assert_array_equal(batch, np.stack(one))
+    floats = grey[:, None].astype(np.float32)
+    ember.manual_seed(11)
+    kind, batch = t._batched(("tensor", floats))
+    ember.manual_seed(11)
+    one = [t(ember.tensor(f)).numpy() for f in floats]
+    assert kind == "tensor"
+    np.testing.assert_array_equal(batch, np.stack(one))
+
+
+def test_random_crop_batched_path_errors_like_the_per_image_one():
+    with pytest.raises(ValueError, match=r"Required crop size \(30, 30\)"):
+        T.RandomCrop(30)._batched(("pil_l", np.zeros((2, 17, 23), np.uint8)))
+    assert (
+        T.RandomCrop(10, fill=(1, 2, 3))._batched(("pil_l", np.zeros((2, 17, 23), np.uint8)))
+        is None
+    )
+
+
 def test_random_resized_crop():
     assert T.RandomResizedCrop(8)(ember.tensor(RGB)).shape == (3, 8, 8)
     assert T.RandomResizedCrop((5, 7))(pil_rgb()).size == (7, 5)

@@ -131,6 +131,25 @@ def test_fast_path_equals_the_pil_path(test_set):
         np.testing.assert_array_equal(test_set[i][0].numpy(), x.numpy())
 
 
+def test_random_crop_runs_batched_and_equals_the_pil_path():
+    # examples/mnist.py's training transform: the batched path draws the same crops.
+    t = transforms.Compose(
+        [transforms.RandomCrop(28, padding=1), transforms.ToTensor(), MNIST_T.transforms[-1]]
+    )
+    ds = datasets.MNIST(DATA, train=False, transform=t)
+    idx = [3, 1, 4, 1, 5, 9, 2, 6]
+    ember.manual_seed(5)
+    fast = ds.__getitems__(idx)
+    ember.manual_seed(5)
+    slow = [ds[i] for i in idx]
+    for (x, y), (xs, ys) in zip(fast, slow):
+        assert y == ys
+        np.testing.assert_array_equal(x.numpy(), xs.numpy())
+    ember.manual_seed(6)
+    again = ds.__getitems__(idx)
+    assert any(not np.array_equal(a[0].numpy(), f[0].numpy()) for a, f in zip(again, fast))
+
+
 def test_random_transforms_and_target_transform_use_the_per_sample_path():
     t = transforms.Compose([transforms.RandomRotation((90, 90)), transforms.PILToTensor()])
     ds = datasets.MNIST(DATA, train=False, transform=t, target_transform=lambda y: y + 100)
