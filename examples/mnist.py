@@ -6,6 +6,7 @@ reaches at least 99.0% test accuracy within 3 epochs.
     python examples/mnist.py                 # train 3 epochs (GPU when there is one)
     python examples/mnist.py --dry-run       # one training batch and a test pass
     python examples/mnist.py --save-model    # also writes mnist_cnn.pt
+    python examples/mnist.py --no-augment    # the seed's recipe exactly (about 98.9%)
 
 The data is read from the repository's ``data/MNIST/raw`` (torchvision's layout); ``--data``
 points elsewhere.
@@ -126,6 +127,11 @@ def main():
     parser.add_argument(
         "--no-accel", action="store_true", help="disables accelerator (train on the CPU)"
     )
+    parser.add_argument(
+        "--no-augment",
+        action="store_true",
+        help="train on the images as they are (no random one-pixel shifts)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="quickly check a single pass")
     parser.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default: 1)")
     parser.add_argument(
@@ -166,7 +172,12 @@ def main():
             transforms.Normalize((0.1307,), (0.3081,)),
         ]
     )
-    dataset1 = datasets.MNIST(args.data, train=True, download=True, transform=transform)
+    # Shifting each training image by up to one pixel is what takes the seed's recipe from
+    # about 98.9% to over 99.0% test accuracy in 3 epochs (README: measured figures).
+    train_transform = transforms.Compose([transforms.RandomCrop(28, padding=1), transform])
+    if args.no_augment:
+        train_transform = transform
+    dataset1 = datasets.MNIST(args.data, train=True, download=True, transform=train_transform)
     dataset2 = datasets.MNIST(args.data, train=False, transform=transform)
     train_loader = torch.utils.data.DataLoader(dataset1, **train_kwargs)
     test_loader = torch.utils.data.DataLoader(dataset2, **test_kwargs)
