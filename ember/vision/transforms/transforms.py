@@ -290,7 +290,8 @@ class RandomCrop(_Transform):
         self.padding, self.pad_if_needed = padding, pad_if_needed
         self.fill, self.padding_mode = fill, padding_mode
 
-    def forward(self, img):
+    def _pad(self, img):
+        """``padding``, then what ``pad_if_needed`` adds (an image or a batch tensor)."""
         if self.padding is not None:
             img = F.pad(img, self.padding, self.fill, self.padding_mode)
         _, h, w = F.get_dimensions(img)
@@ -298,6 +299,10 @@ class RandomCrop(_Transform):
             img = F.pad(img, [self.size[1] - w, 0], self.fill, self.padding_mode)
         if self.pad_if_needed and h < self.size[0]:
             img = F.pad(img, [0, self.size[0] - h], self.fill, self.padding_mode)
+        return img
+
+    def forward(self, img):
+        img = self._pad(img)
         return F.crop(img, *self.get_params(img, self.size))
 
     def _batched(self, state):
@@ -306,27 +311,11 @@ class RandomCrop(_Transform):
         kind, arr = state
         if not isinstance(self.fill, numbers.Number):
             return None
-        img = ember.tensor(arr[:, None] if kind == "pil_l" else arr)
-        if self.padding is not None:
-            img = F.pad(img, self.padding, self.fill, self.padding_mode)
+        img = self._pad(ember.tensor(arr[:, None] if kind == "pil_l" else arr))
         th, tw = self.size
-        h, w = img.shape[-2:]
-        if self.pad_if_needed and w < tw:
-            img = F.pad(img, [tw - w, 0], self.fill, self.padding_mode)
-        if self.pad_if_needed and h < th:
-            img = F.pad(img, [0, th - h], self.fill, self.padding_mode)
+        ij = [self.get_params(img, self.size)[:2] for _ in range(len(arr))]
         a = img._data
-        h, w = a.shape[-2:]
-        if h < th or w < tw:
-            raise ValueError(
-                f"Required crop size {(th, tw)} is larger than input image size {(h, w)}"
-            )
-        n = a.shape[0]
-        if (h, w) == (th, tw):
-            out = a
-        else:
-            ij = [(_randint(0, h - th + 1), _randint(0, w - tw + 1)) for _ in range(n)]
-            out = np.stack([a[k, ..., i : i + th, j : j + tw] for k, (i, j) in enumerate(ij)])
+        out = np.stack([a[k, ..., i : i + th, j : j + tw] for k, (i, j) in enumerate(ij)])
         return (kind, out[:, 0]) if kind == "pil_l" else (kind, out)
 
     def _args(self) -> str:
