@@ -503,6 +503,12 @@ class Tensor:
 
         return relu(self)
 
+    def relu_(self) -> Tensor:
+        """``max(x, 0)`` in place (see ``nn.functional.relu_``)."""
+        from .nn.functional import relu_
+
+        return relu_(self)
+
     def softmax(self, dim: int, dtype=None) -> Tensor:
         """Softmax along ``dim`` (see ``nn.functional.softmax``)."""
         from .nn.functional import softmax

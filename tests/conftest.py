@@ -30,7 +30,7 @@ def to_np(x):
         x = x.detach().cpu()
         if x.dtype == torch.bfloat16:
             x = x.float()
-        return x.numpy()
+        return x.numpy(force=True)  # force: PyTorch's ZeroTensor gradients (sgn) too
     return np.asarray(x)
 
 

@@ -171,6 +171,10 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> F.relu(ember.tensor([-1.0, 2.0]))
         tensor([0., 2.])
     """
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"relu(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
     return relu_(input) if inplace else _Relu.apply(input)
 
 

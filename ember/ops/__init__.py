@@ -62,6 +62,11 @@ trunc_ reciprocal_ lerp_ addcmul_ addcdiv_ remainder_ fmod_ sin_ cos_ rsqrt_ sig
 clamp_min_ clamp_max_ nan_to_num_ floor_divide_ copy_ fill_ zero_ exp2_ expm1_ log2_ log10_ log1p_
 tan_ erf_ frac_ true_divide_ divide_ atan2_ asin_ acos_ atan_ sinh_ cosh_ logical_not_ cumsum_
 cumprod_
+asinh_ acosh_ atanh_ erfc_ erfinv_ logit_ sinc_ deg2rad_ rad2deg_ xlogy_ eq_ ne_ lt_ le_ gt_ ge_
+not_equal_ less_ less_equal_ greater_ greater_equal_ logical_and_ logical_or_ logical_xor_
+bitwise_and_ bitwise_or_ bitwise_xor_ bitwise_not_ negative_ absolute_ sgn_ fix_ multiply_
+subtract_ arctan2_ arcsin arccos arctan arcsinh arccosh arctanh arcsin_ arccos_ arctan_ arcsinh_
+arccosh_ arctanh_
 sum sum_to_size mean nansum nanmean prod max min amax amin aminmax argmax argmin var std logsumexp
 norm all any count_nonzero cumsum cumprod cummax sort argsort msort topk kthvalue median
 reshape view view_as reshape_as flatten unflatten squeeze unsqueeze permute transpose swapaxes

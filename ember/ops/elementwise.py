@@ -687,11 +687,19 @@ logical_or = _cmp(np.logical_or, "logical_or", tensor_only=True)
 logical_xor = _cmp(np.logical_xor, "logical_xor", tensor_only=True)
 
 
+def _need_input(name, input) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
+
+
 def _bitwise(ufunc, name):
     def fn(input, other, *, out=None):
         (a, b), dt = promote(input, other)
+        check_broadcast(a, b)  # PyTorch reports a size mismatch before the dtype
         if dt.is_floating_point:
-            raise TypeError(f"\"{name}_cpu\" not implemented for '{dt.scalar_name}'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{dt.scalar_name}'")
         xa = a._data if isinstance(a, Tensor) else a
         xb = b._data if isinstance(b, Tensor) else b
         return _out(_make(ufunc(xa, xb)), out)
@@ -710,38 +718,47 @@ bitwise_right_shift = _bitwise(np.right_shift, "bitwise_right_shift")
 
 def bitwise_not(input, *, out=None):
     """Bitwise NOT (logical NOT for bool tensors)."""
+    _need_input("bitwise_not", input)
     if input.is_floating_point():
-        raise TypeError("bitwise_not is only supported for integer and boolean tensors")
+        raise NotImplementedError(
+            f"\"bitwise_not_cpu\" not implemented for '{input.dtype.scalar_name}'"
+        )
     return _out(_make(np.invert(input._data)), out)
 
 
 def logical_not(input, *, out=None):
     """Elementwise NOT, as a bool tensor."""
+    _need_input("logical_not", input)
     return _out(_make(np.logical_not(input._data)), out)
 
 
 def isnan(input):
     """Where the elements are NaN."""
+    _need_input("isnan", input)
     return _make(np.isnan(input._data))
 
 
 def isinf(input):
     """Where the elements are +-inf."""
+    _need_input("isinf", input)
     return _make(np.isinf(input._data))
 
 
 def isposinf(input):
     """Where the elements are +inf."""
+    _need_input("isposinf", input)
     return _make(np.isposinf(input._data))
 
 
 def isneginf(input):
     """Where the elements are -inf."""
+    _need_input("isneginf", input)
     return _make(np.isneginf(input._data))
 
 
 def isfinite(input):
     """Where the elements are finite."""
+    _need_input("isfinite", input)
     return _make(np.isfinite(input._data))
 
 
@@ -1070,6 +1087,41 @@ clamp_min_ = inplace(clamp_min, "clamp_min_")
 clamp_max_ = inplace(clamp_max, "clamp_max_")
 nan_to_num_ = inplace(nan_to_num, "nan_to_num_")
 floor_divide_ = inplace(floor_divide, "floor_divide_")
+asinh_ = inplace(asinh, "asinh_")
+acosh_ = inplace(acosh, "acosh_")
+atanh_ = inplace(atanh, "atanh_")
+erfc_ = inplace(erfc, "erfc_")
+erfinv_ = inplace(erfinv, "erfinv_")
+logit_ = inplace(logit, "logit_")
+sinc_ = inplace(sinc, "sinc_")
+deg2rad_ = inplace(deg2rad, "deg2rad_")
+rad2deg_ = inplace(rad2deg, "rad2deg_")
+xlogy_ = inplace(xlogy, "xlogy_")
+eq_ = inplace(eq, "eq_")
+ne_ = not_equal_ = inplace(ne, "ne_")
+lt_ = less_ = inplace(lt, "lt_")
+le_ = less_equal_ = inplace(le, "le_")
+gt_ = greater_ = inplace(gt, "gt_")
+ge_ = greater_equal_ = inplace(ge, "ge_")
+logical_and_ = inplace(logical_and, "logical_and_")
+logical_or_ = inplace(logical_or, "logical_or_")
+logical_xor_ = inplace(logical_xor, "logical_xor_")
+bitwise_and_ = inplace(bitwise_and, "bitwise_and_")
+bitwise_or_ = inplace(bitwise_or, "bitwise_or_")
+bitwise_xor_ = inplace(bitwise_xor, "bitwise_xor_")
+bitwise_not_ = inplace(bitwise_not, "bitwise_not_")
+# PyTorch's other names for the same ops (NumPy's spellings among them).
+negative_, absolute_, sgn_, fix_ = neg_, abs_, sign_, trunc_
+multiply_, subtract_, arctan2_ = mul_, sub_, atan2_
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+arcsin_, arccos_, arctan_, arcsinh_, arccosh_, arctanh_ = (
+    asin_,
+    acos_,
+    atan_,
+    asinh_,
+    acosh_,
+    atanh_,
+)
 
 
 def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
