@@ -1538,6 +1538,206 @@ INDEX_OPS = [
     ),
 ]
 
+# -- ops that had no parity test until the third session ----------------------------------
+
+NAN = float("nan")
+# No all-NaN column: there PyTorch's nanmean gradient is NaN (0 * inf), ember's 0.
+_WITH_NAN = T(np.array([[1.0, NAN, 2.0], [NAN, 5.0, -3.0]]))
+_SPECIAL = T(np.array([[NAN, np.inf, -np.inf], [1.0, -2.0, 0.5]]))
+
+
+def _dim_samples(make, n=5):
+    return [S(make(2, n)), S(make(2, n), 1), S(make(3, 4), 0, True), S(make(4, 3, nc=True), -1)]
+
+
+MORE_OPS = [
+    OpInfo(
+        "nansum",
+        lambda make: reduction(make) + [S(_WITH_NAN), S(_WITH_NAN, 1)],
+        dtypes=FLOAT,
+        errors=dim_errors,
+    ),
+    OpInfo(
+        "nanmean",
+        lambda make: [S(make(2, 3)), S(make(2, 3), 1), S(_WITH_NAN, 0, True), S(_WITH_NAN, 1)],
+        dtypes=FLOAT,
+        errors=dim_errors,
+    ),
+    OpInfo(
+        "count_nonzero",
+        lambda make: [
+            S(make(2, 3)),
+            S(T(np.array([[0.0, 1.0, 0.0], [2.0, 0.0, 3.0]])), 1),
+            S(make(2, 3, 2), (0, 2)),
+        ],
+        dtypes=("float32", "int64", "bool"),
+        grad=False,
+        errors=dim_errors,
+    ),
+    OpInfo(
+        "aminmax",
+        lambda make: [S(make(2, 3)), S(make(2, 3), dim=1), S(make(3, 4), dim=0, keepdim=True)],
+        dtypes=FLOAT_INT,
+        grad=False,
+    ),
+    OpInfo(
+        "kthvalue",
+        lambda make: [S(make(2, 5), 2), S(make(3, 4), 1, 0), S(make(3, 4), 3, 1, True)],
+        dtypes=FLOAT,  # small random ints tie, and which tied index comes back is unspecified
+        errors=lambda make: [E(RuntimeError, make(2, 3), 4), E(IndexError, make(2, 3), 1, 2)],
+    ),
+    OpInfo("median", _dim_samples, dtypes=FLOAT_INT, errors=dim_errors),
+    OpInfo(
+        "cummax",
+        lambda make: [S(make(2, 3), 1), S(make(3, 4, nc=True), 0), S(make(4), 0)],
+        dtypes=FLOAT_INT,
+        errors=dim_errors,
+    ),
+    OpInfo(
+        "argsort",
+        lambda make: [S(make(2, 3)), S(make(2, 3), 0), S(make(2, 3), 1, True)],
+        dtypes=FLOAT_INT,
+        grad=False,
+        errors=dim_errors,
+    ),
+    OpInfo("msort", lambda make: [S(make(3, 4)), S(make(4, 2, nc=True))], dtypes=FLOAT_INT),
+    OpInfo("fliplr", lambda make: [S(make(2, 3)), S(make(2, 3, 2, nc=True))], dtypes=FLOAT_INT),
+    OpInfo("flipud", lambda make: [S(make(2, 3)), S(make(4))], dtypes=FLOAT_INT),
+    OpInfo(
+        "movedim",
+        lambda make: [S(make(2, 3, 4), 0, 2), S(make(2, 3, 4), (0, 1), (2, 0))],
+        dtypes=FLOAT_INT,
+        errors=lambda make: [E(IndexError, make(2, 3), 0, 2)],
+    ),
+    OpInfo("moveaxis", lambda make: [S(make(2, 3, 4), -1, 0)], dtypes=FLOAT_INT),
+    OpInfo(
+        "broadcast_to",
+        lambda make: [S(make(3), (2, 3)), S(make(2, 1), (2, 4)), S(make(), (3,))],
+        dtypes=FLOAT_INT,
+        errors=lambda make: [E(RuntimeError, make(3), (2, 4))],
+    ),
+    OpInfo("swapaxes", lambda make: [S(make(2, 3, 4), 0, 2)], dtypes=FLOAT_INT),
+    OpInfo("swapdims", lambda make: [S(make(2, 3, 4), -1, 1)], dtypes=FLOAT_INT),
+    OpInfo(
+        "tril",
+        lambda make: [S(make(3, 4)), S(make(3, 4), 1), S(make(2, 3, 3), -1)],
+        dtypes=FLOAT_INT,
+        variants=("function", "method", "inplace"),
+    ),
+    OpInfo(
+        "triu",
+        lambda make: [S(make(3, 4)), S(make(4, 3), -1), S(make(2, 3, 3, nc=True), 2)],
+        dtypes=FLOAT_INT,
+        variants=("function", "method", "inplace"),
+    ),
+    OpInfo(
+        "diagonal",
+        lambda make: [S(make(3, 4)), S(make(3, 4), 1), S(make(2, 3, 4), 0, 1, 2)],
+        dtypes=FLOAT_INT,
+    ),
+    OpInfo(
+        "diag",
+        lambda make: [S(make(3)), S(make(3, 4)), S(make(3), 1), S(make(3, 4), -1)],
+        dtypes=FLOAT_INT,
+    ),
+    OpInfo("trace", lambda make: [S(make(3, 4)), S(make(3, 3))], dtypes=FLOAT_INT),
+    OpInfo(
+        "repeat_interleave",
+        lambda make: [
+            S(make(2, 3), 2),
+            S(make(2, 3), 2, dim=0),
+            S(make(2, 3), idx([1, 0, 2]), dim=1),
+        ],
+        dtypes=FLOAT_INT,
+    ),
+    OpInfo(
+        "tensor_split",
+        lambda make: [S(make(7), 3), S(make(4, 6), (1, 4), dim=1), S(make(5, 2), 2)],
+        dtypes=FLOAT_INT,
+    ),
+    OpInfo(
+        "take_along_dim",
+        lambda make: [
+            S(make(3, 4), idx([[0, 3], [1, 1], [2, 0]]), dim=1),
+            S(make(3, 4), idx([[2, 0, 1, 1]]), dim=0),
+        ],
+        dtypes=FLOAT_INT,
+    ),
+    OpInfo(
+        "mv",
+        lambda make: [S(make(2, 3), make(3)), S(make(3, 2, nc="T"), make(2))],
+        dtypes=FLOAT_INT,
+    ),
+    OpInfo(
+        "addmv",
+        lambda make: [
+            S(make(2), make(2, 3), make(3)),
+            S(make(2), make(2, 3), make(3), beta=0.5, alpha=2),
+        ],
+        dtypes=FLOAT,
+    ),
+    OpInfo(
+        "baddbmm",
+        lambda make: [
+            S(make(2, 2, 4), make(2, 2, 3), make(2, 3, 4)),
+            S(make(2, 4), make(2, 2, 3), make(2, 3, 4), beta=0.5, alpha=2),
+        ],
+        dtypes=FLOAT,
+    ),
+    OpInfo(
+        "addbmm",
+        lambda make: [
+            S(make(2, 4), make(3, 2, 3), make(3, 3, 4)),
+            S(make(4), make(3, 2, 3), make(3, 3, 4), alpha=0.5),
+        ],
+        dtypes=FLOAT,
+    ),
+    OpInfo("vdot", lambda make: [S(make(3), make(3))], dtypes=FLOAT_INT),
+    OpInfo(
+        "inner", lambda make: [S(make(2, 3), make(4, 3)), S(make(3), make(3))], dtypes=FLOAT_INT
+    ),
+    OpInfo("ger", lambda make: [S(make(3), make(2))], dtypes=FLOAT_INT),
+    OpInfo(
+        "cross",
+        lambda make: [S(make(2, 3), make(2, 3), dim=1), S(make(3, 2), make(3, 2), dim=0)],
+        dtypes=FLOAT_INT,
+        errors=lambda make: [
+            E(RuntimeError, make(2, 4), make(2, 4), dim=1, match="must have length 3"),
+            E(RuntimeError, make(2, 3), make(3, 3), dim=1),
+        ],
+    ),
+    OpInfo(
+        "addcmul",
+        lambda make: [
+            S(make(2, 3), make(2, 3), make(3)),
+            S(make(2, 3), make(2, 3), make(2, 3), value=0.5),
+        ],
+        dtypes=FLOAT,
+        variants=("function", "method", "inplace"),
+    ),
+    OpInfo(
+        "addcdiv",
+        lambda make: [
+            S(make(2, 3), make(2, 3), make(3, nonzero=True)),
+            S(make(2, 3), make(2, 3), make(2, 3, nonzero=True), value=-2),
+        ],
+        dtypes=FLOAT,
+        variants=("function", "method", "inplace"),
+    ),
+    OpInfo(
+        "nan_to_num",
+        lambda make: [S(make(2, 3)), S(_SPECIAL), S(_SPECIAL, nan=0.5, posinf=2.0, neginf=-4.0)],
+        dtypes=FLOAT,
+        variants=("function", "method", "inplace"),
+    ),
+    OpInfo(
+        "isclose",
+        lambda make: [S(make(2, 3), make(2, 3)), S(make(2, 3), make(3), rtol=0.5, atol=0.5)],
+        dtypes=FLOAT_INT,
+        grad=False,
+    ),
+]
+
 # -- everything ------------------------------------------------------------------------------------
 
 OP_DB = (
@@ -1559,4 +1759,5 @@ OP_DB = (
     + LINALG_OPS
     + SHAPE_OPS
     + INDEX_OPS
+    + MORE_OPS
 )

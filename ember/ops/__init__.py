@@ -46,6 +46,9 @@ from .reduce import *  # noqa: F401,F403
 from .reduce import values_indices  # noqa: F401
 from .shape import *  # noqa: F401,F403
 
+tril_ = inplace(shape.tril, "tril_")
+triu_ = inplace(shape.triu, "triu_")
+
 # Functions that are also Tensor methods (``x.exp()``): the function's first parameter is the
 # tensor, so the function itself is the method.
 TENSOR_METHODS = """
@@ -66,7 +69,7 @@ asinh_ acosh_ atanh_ erfc_ erfinv_ logit_ sinc_ deg2rad_ rad2deg_ xlogy_ eq_ ne_
 not_equal_ less_ less_equal_ greater_ greater_equal_ logical_and_ logical_or_ logical_xor_
 bitwise_and_ bitwise_or_ bitwise_xor_ bitwise_not_ negative_ absolute_ sgn_ fix_ multiply_
 subtract_ arctan2_ arcsin arccos arctan arcsinh arccosh arctanh arcsin_ arccos_ arctan_ arcsinh_
-arccosh_ arctanh_
+arccosh_ arctanh_ tril_ triu_
 sum sum_to_size mean nansum nanmean prod max min amax amin aminmax argmax argmin var std logsumexp
 norm all any count_nonzero cumsum cumprod cummax sort argsort msort topk kthvalue median
 reshape view view_as reshape_as flatten unflatten squeeze unsqueeze permute transpose swapaxes

@@ -346,8 +346,18 @@ def einsum(equation, *operands):
 
 def cross(input, other, dim=None):
     """Cross product of 3-vectors along ``dim``."""
+    from .elementwise import check_broadcast
+
+    check_broadcast(input, other)
     if dim is None:
-        dim = next(i for i, s in enumerate(input.shape) if s == 3)
+        dim = next((i for i, s in enumerate(input.shape) if s == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    if input.shape[dim] != 3 or other.shape[dim] != 3:
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. "
+            f"Got {input.shape[dim]} and {other.shape[dim]}"
+        )
     a = [input.select(dim, i) for i in range(3)]
     b = [other.select(dim, i) for i in range(3)]
     from .shape import stack
