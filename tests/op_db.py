@@ -1738,6 +1738,97 @@ MORE_OPS = [
     ),
 ]
 
+COMPOSITE_OPS = [
+    OpInfo(
+        "diff",
+        lambda make: [
+            S(make(3, 4)),
+            S(make(3, 4), 2, 0),
+            S(make(3, 4), 1, -1, prepend=make(3, 1), append=make(3, 2)),
+            S(make(5, nc=True), 3),
+        ],
+        dtypes=("float32", "int64", "bool"),
+        errors=lambda make: [E(RuntimeError, make())],
+    ),
+    _ops_binary("logaddexp", inplace=False, dtypes=FLOAT, scalars=False),
+    _ops_binary("logaddexp2", inplace=False, dtypes=FLOAT, scalars=False),
+    _ops_binary("hypot", inplace=False, dtypes=FLOAT, scalars=False, nonzero_rhs=True),
+    OpInfo(
+        "cummin",
+        lambda make: [S(make(2, 3), 1), S(make(3, 4, nc=True), 0), S(make(4), 0)],
+        dtypes=FLOAT_INT,
+        errors=dim_errors,
+    ),
+    OpInfo(
+        "kron",
+        lambda make: [S(make(2, 3), make(2, 2)), S(make(3), make(2, 2)), S(make(2, 1, 2), make(3))],
+        dtypes=FLOAT_INT,
+    ),
+    OpInfo(
+        "rot90",
+        lambda make: [
+            S(make(2, 3)),
+            S(make(2, 3), 2),
+            S(make(2, 3, 4), 3, (2, 0)),
+            S(make(2, 3), -1, [1, 0]),
+        ],
+        dtypes=FLOAT_INT,
+        errors=lambda make: [E(RuntimeError, make(3)), E(RuntimeError, make(2, 3), 1, (0, 0))],
+    ),
+    OpInfo(
+        "diag_embed",
+        lambda make: [S(make(3)), S(make(2, 3), 1), S(make(2, 3), -1, 0, 2)],
+        dtypes=FLOAT_INT,
+    ),
+    OpInfo("diagflat", lambda make: [S(make(2, 2)), S(make(3), -1)], dtypes=FLOAT_INT),
+    OpInfo("ravel", lambda make: [S(make(2, 3)), S(make(3, 2, nc="T"))], dtypes=FLOAT_INT),
+    OpInfo(
+        "logcumsumexp",
+        lambda make: [
+            S(make(2, 3), 1),
+            S(make(3, 4, nc=True), 0),
+            S(T(np.array([[100.0, 101.0, -100.0], [-np.inf, 0.0, 1.0]])), 1),
+        ],
+        dtypes=FLOAT,
+        gradcheck_samples=2,
+    ),
+    OpInfo(
+        "copysign",
+        lambda make: [
+            S(make(2, 3, nonzero=True), make(2, 3)),
+            S(make(2, 3, nonzero=True), make(3)),
+            S(make(2, 3, nonzero=True), T(np.array([-0.0, 0.0, -1.0]), grad=False)),
+        ],
+        dtypes=FLOAT,
+    ),
+    OpInfo("signbit", lambda make: [S(make(2, 3)), S(T(np.array([-0.0, 0.0, 1.0])))], grad=False),
+    OpInfo(
+        "heaviside",
+        lambda make: [
+            S(T(np.array([-1.0, 0.0, 2.0]), grad=False), make(3)),
+            S(make(2, 3), make(3)),
+        ],
+        grad=False,
+        variants=("function", "method"),
+    ),
+    OpInfo("dist", lambda make: [S(make(2, 3), make(2, 3)), S(make(3), make(3), 3)], dtypes=FLOAT),
+    OpInfo(
+        "quantile",
+        lambda make: [
+            S(make(7), 0.3),
+            S(make(3, 5), 0.5, 1),
+            S(make(3, 5), T(np.array([0.1, 0.9]), grad=False), 0, True),
+            S(make(3, 4), 0.25, 1, interpolation="midpoint"),
+            S(make(3, 4), 0.4, 0, interpolation="nearest"),
+            S(make(3, 4), 0.4, None, True, interpolation="lower"),
+        ],
+        dtypes=FLOAT,
+        errors=lambda make: [E(RuntimeError, make(3), 1.5)],
+    ),
+    _ops_binary("gcd", inplace=False, dtypes=("int64", "int32"), grad=False, scalars=False),
+    _ops_binary("lcm", inplace=False, dtypes=("int64", "int32"), grad=False, scalars=False),
+]
+
 # -- everything ------------------------------------------------------------------------------------
 
 OP_DB = (
@@ -1760,4 +1851,5 @@ OP_DB = (
     + SHAPE_OPS
     + INDEX_OPS
     + MORE_OPS
+    + COMPOSITE_OPS
 )

@@ -184,3 +184,14 @@ def test_errors(op, i):
     args_e = build(ember, bad.args, "float32")
     with pytest.raises(bad.exc, match=bad.match):
         op.run(ember, variant, args_e, build(ember, bad.kwargs, "float32"))
+
+
+def test_composite_docstring_examples_run():
+    import doctest
+
+    from ember.ops import composite
+
+    res = doctest.testmod(
+        composite, extraglobs={"ember": ember}, optionflags=doctest.NORMALIZE_WHITESPACE
+    )
+    assert res.attempted > 20 and res.failed == 0

@@ -1,7 +1,8 @@
 """ember's primitive and composite ops, grouped by kind; re-exported at ``ember.*``."""
 
-from . import creation, elementwise, index, linalg, reduce, shape  # noqa: F401
+from . import composite, creation, elementwise, index, linalg, reduce, shape  # noqa: F401
 from ._util import scalar_like  # noqa: F401
+from .composite import *  # noqa: F401,F403
 from .creation import *  # noqa: F401,F403
 from .creation import (
     bernoulli_,
@@ -70,6 +71,9 @@ not_equal_ less_ less_equal_ greater_ greater_equal_ logical_and_ logical_or_ lo
 bitwise_and_ bitwise_or_ bitwise_xor_ bitwise_not_ negative_ absolute_ sgn_ fix_ multiply_
 subtract_ arctan2_ arcsin arccos arctan arcsinh arccosh arctanh arcsin_ arccos_ arctan_ arcsinh_
 arccosh_ arctanh_ tril_ triu_
+copysign cummin diag_embed diagflat diff dist dsplit gcd get_device heaviside hsplit hypot
+is_nonzero is_same_size is_signed kron lcm ldexp logaddexp logaddexp2 logcumsumexp positive
+quantile ravel rot90 signbit split_with_sizes vsplit
 sum sum_to_size mean nansum nanmean prod max min amax amin aminmax argmax argmin var std logsumexp
 norm all any count_nonzero cumsum cumprod cummax sort argsort msort topk kthvalue median
 reshape view view_as reshape_as flatten unflatten squeeze unsqueeze permute transpose swapaxes
