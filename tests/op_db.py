@@ -1546,6 +1546,16 @@ _WITH_NAN = T(np.array([[1.0, NAN, 2.0], [NAN, 5.0, -3.0]]))
 _SPECIAL = T(np.array([[NAN, np.inf, -np.inf], [1.0, -2.0, 0.5]]))
 
 
+def _running(name):
+    """cummax / cummin: (values, indices) along a dimension."""
+    return OpInfo(
+        name,
+        lambda make: [S(make(2, 3), 1), S(make(3, 4, nc=True), 0), S(make(4), 0)],
+        dtypes=FLOAT_INT,
+        errors=dim_errors,
+    )
+
+
 def _dim_samples(make, n=5):
     return [S(make(2, n)), S(make(2, n), 1), S(make(3, 4), 0, True), S(make(4, 3, nc=True), -1)]
 
@@ -1587,12 +1597,7 @@ MORE_OPS = [
         errors=lambda make: [E(RuntimeError, make(2, 3), 4), E(IndexError, make(2, 3), 1, 2)],
     ),
     OpInfo("median", _dim_samples, dtypes=FLOAT_INT, errors=dim_errors),
-    OpInfo(
-        "cummax",
-        lambda make: [S(make(2, 3), 1), S(make(3, 4, nc=True), 0), S(make(4), 0)],
-        dtypes=FLOAT_INT,
-        errors=dim_errors,
-    ),
+    _running("cummax"),
     OpInfo(
         "argsort",
         lambda make: [S(make(2, 3)), S(make(2, 3), 0), S(make(2, 3), 1, True)],
@@ -1753,12 +1758,7 @@ COMPOSITE_OPS = [
     _ops_binary("logaddexp", inplace=False, dtypes=FLOAT, scalars=False),
     _ops_binary("logaddexp2", inplace=False, dtypes=FLOAT, scalars=False),
     _ops_binary("hypot", inplace=False, dtypes=FLOAT, scalars=False, nonzero_rhs=True),
-    OpInfo(
-        "cummin",
-        lambda make: [S(make(2, 3), 1), S(make(3, 4, nc=True), 0), S(make(4), 0)],
-        dtypes=FLOAT_INT,
-        errors=dim_errors,
-    ),
+    _running("cummin"),
     OpInfo(
         "kron",
         lambda make: [S(make(2, 3), make(2, 2)), S(make(3), make(2, 2)), S(make(2, 1, 2), make(3))],
