@@ -173,7 +173,7 @@ def main():
         ]
     )
     # Shifting each training image by up to one pixel is what takes the seed's recipe from
-    # about 98.9% to over 99.0% test accuracy in 3 epochs (README: measured figures).
+    # about 98.9% to 99.0% or more test accuracy in 3 epochs (README: measured figures).
     train_transform = transforms.Compose([transforms.RandomCrop(28, padding=1), transform])
     if args.no_augment:
         train_transform = transform
