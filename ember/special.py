@@ -5,8 +5,8 @@ where a composition would lose it: ``erfcx`` (the tails of ``erfc``, ``ndtr`` an
 without cancellation), ``ndtri`` (Newton-refined in the tails) and ``i0`` (NumPy's ``i0``);
 their backward formulas are ember ops as well, so higher-order gradients work.
 
-ember has no ``lgamma``/``digamma`` op, so ``gammaln``, ``digamma``, ``psi``, ``polygamma``
-and ``multigammaln`` are not provided (asking for them raises AttributeError).
+``gammaln``, ``digamma`` (``psi``), ``polygamma`` and ``multigammaln`` are ember's gamma family
+(ember/ops/gamma.py).
 """
 
 from __future__ import annotations
@@ -22,9 +22,25 @@ from .nn.functional import softmax as _softmax
 from .ops._util import Tensor, _make, promote, xp_of
 from .ops.elementwise import _out, _unary, erf, erfinv, exp2, expm1, log1p, sigmoid, sinc, where
 from .ops.elementwise import round as _round
+from .ops.gamma import digamma, mvlgamma, polygamma
+from .ops.gamma import lgamma as gammaln
 from .ops.reduce import logsumexp as _logsumexp
 
+psi = digamma
+
+
+def multigammaln(input: Tensor, p: int) -> Tensor:
+    """Log of the multivariate gamma function (``ember.mvlgamma``).
+
+    Example:
+        >>> ember.special.multigammaln(ember.tensor([2.5]), 2)
+        tensor([0.8570])
+    """
+    return mvlgamma(input, p)
+
+
 __all__ = [
+    "digamma",
     "entr",
     "erf",
     "erfc",
@@ -33,14 +49,18 @@ __all__ = [
     "exp2",
     "expit",
     "expm1",
+    "gammaln",
     "i0",
     "log1p",
     "log_ndtr",
     "log_softmax",
+    "multigammaln",
     "logit",
     "logsumexp",
     "ndtr",
     "ndtri",
+    "polygamma",
+    "psi",
     "round",
     "sinc",
     "softmax",

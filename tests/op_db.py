@@ -1829,6 +1829,73 @@ COMPOSITE_OPS = [
     _ops_binary("lcm", inplace=False, dtypes=("int64", "int32"), grad=False, scalars=False),
 ]
 
+
+def _gamma_points(make):
+    # Both sides of the poles, a large argument, the pole at 0 and the infinities (at negative
+    # poles PyTorch's float32 kernels return large finite numbers, ember infinities).
+    pts = [-2.5, -1.3, -0.5, 0.25, 0.5, 1.0, 2.0, 7.5, 30.0, 0.0, np.inf, -np.inf, NAN]
+    return [
+        S(make(2, 3, low=0.1, high=4.0)),
+        S(make(3, 2, nc="T", low=0.1, high=4.0)),
+        S(T(np.array(pts))),
+    ]
+
+
+def _polygamma_call(n):
+    return lambda lib, x: lib.polygamma(n, x)
+
+
+def _finite_points(make):
+    return [S(make(2, 3, low=0.1, high=4.0)), S(T(np.array([-2.5, -1.3, -0.5, 0.25, 7.5])))]
+
+
+GAMMA_OPS = (
+    [
+        OpInfo(
+            "lgamma",
+            _gamma_points,
+            dtypes=FLOAT_INT,
+            gradcheck_samples=1,
+            variants=("function", "method", "inplace"),
+        ),
+        OpInfo(
+            "digamma",
+            _gamma_points,
+            dtypes=FLOAT_INT,
+            gradcheck_samples=1,
+            variants=("function", "method", "inplace"),
+        ),
+    ]
+    + [
+        OpInfo(
+            f"polygamma{n}",
+            _finite_points if n == 1 else _gamma_points,
+            call=_polygamma_call(n),
+            method=None,
+            variants=("function",),
+            dtypes=FLOAT,
+            gradcheck_samples=1,
+        )
+        for n in (1, 2, 3)
+    ]
+    + [
+        OpInfo(
+            "polygamma_method",
+            lambda make: [S(make(2, 3, low=0.1, high=4.0), 2)],
+            call=lambda lib, x, n: x.polygamma(n),
+            variants=("function",),
+            dtypes=FLOAT,
+            gradcheck_samples=1,
+        ),
+        OpInfo(
+            "mvlgamma",
+            lambda make: [S(make(2, 3, low=2.0, high=4.0), 3), S(make(4, low=0.6, high=3.0), 1)],
+            dtypes=FLOAT,
+            errors=lambda make: [E(RuntimeError, make(3), 0)],
+        ),
+    ]
+)
+
 # -- everything ------------------------------------------------------------------------------------
 
 OP_DB = (
@@ -1852,4 +1919,5 @@ OP_DB = (
     + INDEX_OPS
     + MORE_OPS
     + COMPOSITE_OPS
+    + GAMMA_OPS
 )

@@ -1,6 +1,6 @@
 """ember's primitive and composite ops, grouped by kind; re-exported at ``ember.*``."""
 
-from . import composite, creation, elementwise, index, linalg, reduce, shape  # noqa: F401
+from . import composite, creation, elementwise, gamma, index, linalg, reduce, shape  # noqa: F401
 from ._util import scalar_like  # noqa: F401
 from .composite import *  # noqa: F401,F403
 from .creation import *  # noqa: F401,F403
@@ -29,6 +29,7 @@ from .elementwise import (
     to_copy,  # noqa: F401
     zero_,
 )
+from .gamma import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
 from .index import (
     getitem,
@@ -49,6 +50,8 @@ from .shape import *  # noqa: F401,F403
 
 tril_ = inplace(shape.tril, "tril_")
 triu_ = inplace(shape.triu, "triu_")
+lgamma_ = inplace(gamma.lgamma, "lgamma_")
+digamma_ = inplace(gamma.digamma, "digamma_")
 
 # Functions that are also Tensor methods (``x.exp()``): the function's first parameter is the
 # tensor, so the function itself is the method.
@@ -73,7 +76,7 @@ subtract_ arctan2_ arcsin arccos arctan arcsinh arccosh arctanh arcsin_ arccos_ 
 arccosh_ arctanh_ tril_ triu_
 copysign cummin diag_embed diagflat diff dist dsplit gcd get_device heaviside hsplit hypot
 is_nonzero is_same_size is_signed kron lcm ldexp logaddexp logaddexp2 logcumsumexp positive
-quantile ravel rot90 signbit split_with_sizes vsplit
+quantile ravel rot90 signbit split_with_sizes vsplit lgamma digamma mvlgamma lgamma_ digamma_
 sum sum_to_size mean nansum nanmean prod max min amax amin aminmax argmax argmin var std logsumexp
 norm all any count_nonzero cumsum cumprod cummax sort argsort msort topk kthvalue median
 reshape view view_as reshape_as flatten unflatten squeeze unsqueeze permute transpose swapaxes
@@ -90,4 +93,8 @@ geometric_ log_normal_ cauchy_ bernoulli multinomial
 """.split()
 
 # Methods whose signature differs from the function's (``x.flip(0, 1)``, ``x.where(cond, y)``).
-METHOD_OVERRIDES = {"flip": shape.flip_method, "where": elementwise.where_method}
+METHOD_OVERRIDES = {
+    "flip": shape.flip_method,
+    "where": elementwise.where_method,
+    "polygamma": gamma.polygamma_method,
+}
