@@ -1852,19 +1852,13 @@ def _finite_points(make):
 GAMMA_OPS = (
     [
         OpInfo(
-            "lgamma",
+            name,
             _gamma_points,
             dtypes=FLOAT_INT,
             gradcheck_samples=1,
             variants=("function", "method", "inplace"),
-        ),
-        OpInfo(
-            "digamma",
-            _gamma_points,
-            dtypes=FLOAT_INT,
-            gradcheck_samples=1,
-            variants=("function", "method", "inplace"),
-        ),
+        )
+        for name in ("lgamma", "digamma")
     ]
     + [
         OpInfo(
