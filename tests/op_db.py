@@ -1825,6 +1825,24 @@ COMPOSITE_OPS = [
         dtypes=FLOAT,
         errors=lambda make: [E(RuntimeError, make(3), 1.5)],
     ),
+    OpInfo(
+        "tensor_unfold",
+        lambda make: [
+            S(make(10), 0, 3, 2),
+            S(make(2, 3, 4), 1, 2, 1),
+            S(make(3, 5, nc=True), -1, 5, 1),
+            S(make(4), 0, 0, 1),
+            S(make(), 0, 1, 1),
+        ],
+        call=lambda lib, x, *a: x.unfold(*a),
+        variants=("function",),
+        dtypes=FLOAT_INT,
+        errors=lambda make: [
+            E(RuntimeError, make(10), 0, 11, 1, match="maximum size"),
+            E(RuntimeError, make(10), 0, 3, 0, match="step is 0"),
+            E(IndexError, make(10), 1, 2, 1),
+        ],
+    ),
     _ops_binary("gcd", inplace=False, dtypes=("int64", "int32"), grad=False, scalars=False),
     _ops_binary("lcm", inplace=False, dtypes=("int64", "int32"), grad=False, scalars=False),
 ]

@@ -97,4 +97,5 @@ METHOD_OVERRIDES = {
     "flip": shape.flip_method,
     "where": elementwise.where_method,
     "polygamma": gamma.polygamma_method,
+    "unfold": composite.unfold_method,
 }

@@ -471,6 +471,33 @@ def _idx(values, like: Tensor) -> Tensor:
     return _make(xp_of(like._data).asarray(values, dtype=np.int64))
 
 
+def unfold_method(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """``x.unfold(dim, size, step)``: every window of ``size`` elements along ``dim``, ``step``
+    apart, as a new last dimension (a copy, not a view as in PyTorch).
+
+    Example:
+        >>> ember.arange(5.0).unfold(0, 2, 2).tolist()
+        [[0.0, 1.0], [2.0, 3.0]]
+    """
+    if self.ndim == 0:
+        wrap_dim(dimension, 1)
+        if size > 1:
+            raise RuntimeError(f"maximum size for tensor at dimension 0 is 1 but size is {size}")
+        return reshape(self, (1,))
+    d = wrap_dim(dimension, self.ndim)
+    n = self.shape[d]
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    count = (n - size) // step + 1
+    starts = np.arange(count) * step
+    idx = _idx((starts[:, None] + np.arange(size)).reshape(-1), self)
+    picked = self.index_select(d, idx)  # dim d now holds count * size elements
+    shape = (*self.shape[:d], count, size, *self.shape[d + 1 :])
+    return movedim(reshape(picked, shape), d + 1, -1)
+
+
 # -- predicates that PyTorch also offers as functions ------------------------------------------
 
 
