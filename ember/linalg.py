@@ -24,6 +24,7 @@ from ._device import device as _device
 from .autograd.function import Primitive
 from .backend import transfer
 from .ops._util import Tensor, _make, wrap_dim, xp_of
+from .ops.composite import diag_embed as _diag_embed
 from .ops.creation import full_like as _full_like
 from .ops.elementwise import where as _where
 from .ops.linalg import cross as _cross
@@ -99,10 +100,6 @@ def _check_matrix(A, fn, square=True):
 
 def _eye(n, like):
     return _make(xp_of(like._data).eye(n, dtype=like._data.dtype))
-
-
-def _diag_embed(v):
-    return v.unsqueeze(-1) * _eye(v.shape[-1], v)
 
 
 def _host(a):

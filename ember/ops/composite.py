@@ -177,20 +177,21 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
         >>> ember.diag_embed(ember.tensor([1.0, 2.0])).tolist()
         [[1.0, 0.0], [0.0, 2.0]]
     """
-    n = input.shape[-1] if input.ndim else 1
-    m = n + builtins.abs(offset)
     nd = input.ndim + 1
     d1, d2 = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    xp = xp_of(input._data)
-    eye = xp.eye(m, dtype=input._data.dtype)
-    rows = eye[builtins.max(-offset, 0) : builtins.max(-offset, 0) + n]
-    cols = eye[builtins.max(offset, 0) : builtins.max(offset, 0) + n]
-    # out[..., j, k] = sum_i x[..., i] * rows[i, j] * cols[i, k]: one term per diagonal entry.
-    x = reshape(input, tuple(input.shape[:-1]) + (n, 1, 1))
-    basis = _make(rows[:, :, None] * cols[:, None, :])
-    out = (x * basis).sum(-3)
+    x = input if input.ndim else reshape(input, (1,))
+    n = x.shape[-1]
+    out = x.unsqueeze(-1) * _make(xp_of(x._data).eye(n, dtype=x._data.dtype))
+    if offset:
+        # Shift the n x n diagonal block to the offset diagonal of an m x m matrix.
+        k, batch = builtins.abs(offset), tuple(out.shape[:-2])
+        side, below = out.new_zeros(batch + (n, k)), out.new_zeros(batch + (k, n + k))
+        if offset > 0:  # zero columns on the left, zero rows at the bottom
+            out = cat([cat([side, out], -1), below], -2)
+        else:  # zero rows on top, zero columns on the right
+            out = cat([below, cat([out, side], -1)], -2)
     return movedim(out, (nd - 2, nd - 1), (d1, d2))
 
 
