@@ -735,15 +735,8 @@ def cross(input, other, *, dim=-1, out=None):  # noqa: A002
             f"linalg.cross: inputs of shapes {list(input.shape)} and {list(other.shape)} do "
             "not broadcast"
         ) from None
-    d = wrap_dim(dim, len(shape))
-    a = input if tuple(input.shape) == shape else input.expand(*shape)
-    b = other if tuple(other.shape) == shape else other.expand(*shape)
-    if shape[d] != 3:
-        raise RuntimeError(
-            f"linalg.cross: inputs dimension {dim} must have length 3. Got {a.shape[d]} "
-            f"and {b.shape[d]}"
-        )
-    return _with_out(_cross(a, b, d), out)
+    wrap_dim(dim, len(shape))
+    return _with_out(_cross(input, other, dim), out)  # checks the length-3 dimension
 
 
 def vecdot(x, y, *, dim=-1, out=None):

@@ -1709,6 +1709,7 @@ MORE_OPS = [
         errors=lambda make: [
             E(RuntimeError, make(2, 4), make(2, 4), dim=1, match="must have length 3"),
             E(RuntimeError, make(2, 3), make(3, 3), dim=1),
+            E(RuntimeError, make(2, 1), make(2, 3), dim=1, match="Got 1 and 3"),
         ],
     ),
     OpInfo(

@@ -519,6 +519,12 @@ ERRORS = [
         RuntimeError,
     ),
     (
+        "cross_length_one_broadcast",
+        [lambda: randn(2, 1), lambda: randn(2, 3)],
+        lambda L, a, b: L.cross(a, b),
+        RuntimeError,
+    ),
+    (
         "cross_ndim",
         [lambda: randn(2, 3), lambda: randn(3)],
         lambda L, a, b: L.cross(a, b),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..amp import autocast_mode as _autocast
 from ..autograd.function import Primitive
-from ._util import Tensor, np, promote, xp_of
+from ._util import Tensor, np, promote, wrap_dim, xp_of
 
 
 class MatMul(Primitive):
@@ -353,10 +353,11 @@ def cross(input, other, dim=None):
         dim = next((i for i, s in enumerate(input.shape) if s == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
-    if input.shape[dim] != 3 or other.shape[dim] != 3:
+    # Both inputs need length 3 along dim before broadcasting (a length-1 side is an error).
+    n, m = input.shape[wrap_dim(dim, input.ndim)], other.shape[wrap_dim(dim, other.ndim)]
+    if n != 3 or m != 3:
         raise RuntimeError(
-            f"linalg.cross: inputs dimension {dim} must have length 3. "
-            f"Got {input.shape[dim]} and {other.shape[dim]}"
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got {n} and {m}"
         )
     a = [input.select(dim, i) for i in range(3)]
     b = [other.select(dim, i) for i in range(3)]
