@@ -23,6 +23,7 @@ from ..autograd.function import Primitive
 from ..autograd.grad_mode import no_grad
 from ..backend import transfer, xp_of
 from ..ops.conv import *  # noqa: F401,F403
+from ..ops.elementwise import _need_input
 from ..ops.elementwise import inplace as _inplace
 from ..ops.elementwise import where as _where
 from ..ops.pool import *  # noqa: F401,F403
@@ -171,10 +172,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> F.relu(ember.tensor([-1.0, 2.0]))
         tensor([0., 2.])
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            f"relu(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
-        )
+    _need_input("relu", input)
     return relu_(input) if inplace else _Relu.apply(input)
 
 

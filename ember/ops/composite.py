@@ -11,7 +11,7 @@ import builtins
 import math
 
 from ._util import D, Tensor, _make, np, wrap_dim, xp_of
-from .elementwise import abs, check_broadcast, exp, log, log1p, maximum, sqrt, where
+from .elementwise import _need_input, abs, check_broadcast, exp, log, log1p, maximum, sqrt, where
 from .reduce import cummax, cumsum, norm, sort
 from .shape import cat, flip, movedim, narrow, reshape, split, tensor_split, transpose
 
@@ -47,13 +47,6 @@ __all__ = [
 ]
 
 
-def _tensor_arg(name: str, x, pos: int = 1, arg: str = "input") -> None:
-    if not isinstance(x, Tensor):
-        raise TypeError(
-            f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}"
-        )
-
-
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
     """The n-th forward difference along ``dim`` (``out[i] = x[i + 1] - x[i]``).
 
@@ -61,7 +54,7 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
         >>> ember.diff(ember.tensor([1, 4, 9, 16]))
         tensor([3, 5, 7])
     """
-    _tensor_arg("diff", input)
+    _need_input("diff", input)
     if input.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:
@@ -337,7 +330,7 @@ def signbit(input: Tensor) -> Tensor:
         >>> ember.signbit(ember.tensor([-0.0, 1.0]))
         tensor([ True, False])
     """
-    _tensor_arg("signbit", input)
+    _need_input("signbit", input)
     return _make(xp_of(input._data).signbit(input._data))
 
 
@@ -348,7 +341,7 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
         >>> ember.heaviside(ember.tensor([-1.0, 0.0, 2.0]), ember.tensor([0.5]))
         tensor([0.0000, 0.5000, 1.0000])
     """
-    _tensor_arg("heaviside", values, 2, "values")
+    _need_input("heaviside", values, 2, "values")
     if input.dtype != values.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
     check_broadcast(input, values)

@@ -409,13 +409,17 @@ def atan2(input, other, *, out=None):
 arctan2 = atan2
 
 
+def _need_input(name, x, pos=1, arg="input") -> None:
+    """PyTorch's TypeError for a non-tensor argument."""
+    if not isinstance(x, Tensor):
+        raise TypeError(
+            f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}"
+        )
+
+
 def _need_tensor(name, input, other) -> None:
-    for pos, (arg, x) in enumerate((("input", input), ("other", other)), 1):
-        if not isinstance(x, Tensor):
-            raise TypeError(
-                f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                f"{type(x).__name__}"
-            )
+    _need_input(name, input)
+    _need_input(name, other, 2, "other")
 
 
 def _out(result, out):
@@ -685,13 +689,6 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 logical_and = _cmp(np.logical_and, "logical_and", tensor_only=True)
 logical_or = _cmp(np.logical_or, "logical_or", tensor_only=True)
 logical_xor = _cmp(np.logical_xor, "logical_xor", tensor_only=True)
-
-
-def _need_input(name, input) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
-        )
 
 
 def _bitwise(ufunc, name):
