@@ -11,7 +11,18 @@ import builtins
 import math
 
 from ._util import D, Tensor, _make, np, wrap_dim, xp_of
-from .elementwise import _need_input, abs, check_broadcast, exp, log, log1p, maximum, sqrt, where
+from .elementwise import (
+    _bitwise,
+    _need_input,
+    abs,
+    check_broadcast,
+    exp,
+    log,
+    log1p,
+    maximum,
+    sqrt,
+    where,
+)
 from .reduce import cummax, cumsum, norm, sort
 from .shape import cat, flip, movedim, narrow, reshape, split, tensor_split, transpose
 
@@ -349,28 +360,14 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
     return _make(xp.heaviside(input._data, values._data).astype(input._data.dtype))
 
 
-def _integer_op(name: str, ufunc):
-    def fn(input: Tensor, other: Tensor) -> Tensor:
-        check_broadcast(input, other)
-        for t in (input, other):
-            if t.is_floating_point() or t.dtype == D.bool_:
-                raise NotImplementedError(
-                    f"\"{name}_cpu\" not implemented for '{t.dtype.scalar_name}'"
-                )
-        return _make(ufunc(input._data, other._data))
-
-    fn.__name__ = fn.__qualname__ = name
-    return fn
-
-
-gcd = _integer_op("gcd", np.gcd)
+gcd = _bitwise(np.gcd, "gcd", bools=False)
 gcd.__doc__ = """Greatest common divisor, elementwise (integer tensors).
 
     Example:
         >>> ember.gcd(ember.tensor([12, 9]), ember.tensor([8, 6]))
         tensor([4, 3])
     """
-lcm = _integer_op("lcm", np.lcm)
+lcm = _bitwise(np.lcm, "lcm", bools=False)
 lcm.__doc__ = """Least common multiple, elementwise (integer tensors).
 
     Example:

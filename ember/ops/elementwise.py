@@ -691,11 +691,13 @@ logical_or = _cmp(np.logical_or, "logical_or", tensor_only=True)
 logical_xor = _cmp(np.logical_xor, "logical_xor", tensor_only=True)
 
 
-def _bitwise(ufunc, name):
+def _bitwise(ufunc, name, bools=True):
+    """An integer-only binary op (``bools``: bool tensors are accepted too)."""
+
     def fn(input, other, *, out=None):
         (a, b), dt = promote(input, other)
         check_broadcast(a, b)  # PyTorch reports a size mismatch before the dtype
-        if dt.is_floating_point:
+        if dt.is_floating_point or (dt == D.bool_ and not bools):
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{dt.scalar_name}'")
         xa = a._data if isinstance(a, Tensor) else a
         xb = b._data if isinstance(b, Tensor) else b
