@@ -19,7 +19,7 @@ from .autograd.grad_mode import no_grad
 from .backend import of
 from .nn.functional import log_softmax as _log_softmax
 from .nn.functional import softmax as _softmax
-from .ops._util import Tensor, _make, promote, xp_of
+from .ops._util import Tensor, _make, in_float64, promote, xp_of
 from .ops.elementwise import _out, _unary, erf, erfinv, exp2, expm1, log1p, sigmoid, sinc, where
 from .ops.elementwise import round as _round
 from .ops.gamma import digamma, mvlgamma, polygamma
@@ -74,15 +74,7 @@ _SQRT_2PI = math.sqrt(2.0 * math.pi)
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
-def _in_float64(fn):
-    # The array kernels below run in float64 and hand back the input's dtype.
-    def run(a):
-        return fn(a.astype(np.float64, copy=False)).astype(a.dtype, copy=False)
-
-    return run
-
-
-@_in_float64
+@in_float64
 def _erfcx_fwd(z):
     xp = xp_of(z)
     small = z < 2
@@ -171,7 +163,7 @@ def _ndtri_lower(q):
         return xp.where(q == 0, -xp.inf, x)
 
 
-@_in_float64
+@in_float64
 def _ndtri_fwd(p):
     xp = xp_of(p)
     upper = p > 0.5
@@ -207,7 +199,7 @@ def _i1(x):
 
 i0, _ = _unary(
     "i0",
-    _in_float64(lambda a: xp_of(a).i0(a)),
+    in_float64(lambda a: xp_of(a).i0(a)),
     lambda x, y, g: g * _i1(x),
     doc="""Modified Bessel function of the first kind, order 0.
 

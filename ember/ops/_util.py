@@ -22,11 +22,21 @@ __all__ = [
     "is_scalar",
     "as_tensor_like",
     "scalar_like",
+    "in_float64",
     "np",
     "D",
 ]
 
 wrap_dim = _wrap_dim
+
+
+def in_float64(fn):
+    """An array kernel run in float64 that hands back its input's dtype (special functions)."""
+
+    def run(a):
+        return fn(a.astype(np.float64, copy=False)).astype(a.dtype, copy=False)
+
+    return run
 
 
 def dims_of(dim, ndim: int) -> tuple:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from ._util import D, Tensor, _make, np, xp_of
+from ._util import D, Tensor, _make, in_float64, np, xp_of
 from .elementwise import _unary
 
 __all__ = ["digamma", "lgamma", "mvlgamma", "polygamma"]
@@ -34,13 +34,6 @@ _B2K = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510
 _SHIFT = 12.0  # recurrences move arguments up to here before the asymptotic series
 
 
-def _f64(fn):
-    def run(a):
-        return fn(a.astype(np.float64, copy=False)).astype(a.dtype, copy=False)
-
-    return run
-
-
 def _lanczos_lgamma(xp, x):
     z = x - 1.0
     acc = xp.full(z.shape, _LANCZOS[0])
@@ -50,7 +43,7 @@ def _lanczos_lgamma(xp, x):
     return _HALF_LOG_2PI + (z + 0.5) * xp.log(t) - t + xp.log(acc)
 
 
-@_f64
+@in_float64
 def _lgamma_fwd(x):
     xp = xp_of(x)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -77,7 +70,7 @@ def _shifted(xp, x, n):
         x = xp.where(low, x + 1.0, x)
 
 
-@_f64
+@in_float64
 def _digamma_fwd(x):
     xp = xp_of(x)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -97,7 +90,7 @@ def _digamma_fwd(x):
 
 
 def _polygamma_fwd(n):
-    @_f64
+    @in_float64
     def run(x):
         xp = xp_of(x)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
