@@ -829,3 +829,379 @@ def logdet(input):
     """
     sign, logabs = slogdet(input)
     return _where(sign < 0, _full_like(logabs, float("nan")), logabs)
+
+
+# --- triangular solves, LU, matrix exponential, least squares (a second batch) -----------------
+
+lu_factor_result = collections.namedtuple("linalg_lu_factor", ["LU", "pivots"])
+lu_factor_ex_result = collections.namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
+lu_result = collections.namedtuple("linalg_lu", ["P", "L", "U"])
+lstsq_result = collections.namedtuple(
+    "linalg_lstsq", ["solution", "residuals", "rank", "singular_values"]
+)
+cholesky_ex_result = collections.namedtuple("linalg_cholesky_ex", ["L", "info"])
+inv_ex_result = collections.namedtuple("linalg_inv_ex", ["inverse", "info"])
+solve_ex_result = collections.namedtuple("linalg_solve_ex", ["result", "info"])
+eig_result = collections.namedtuple("linalg_eig", ["eigenvalues", "eigenvectors"])
+
+
+def _check_same_dtype(A, B, fn):
+    if not isinstance(B, Tensor):
+        raise TypeError(f"linalg.{fn}(): argument 'B' must be Tensor, not {type(B).__name__}")
+    if A.dtype != B.dtype:
+        raise RuntimeError(
+            f"linalg.{fn}: Expected A and B to have the same dtype, but found A of type "
+            f"{A.dtype.scalar_name} and B of type {B.dtype.scalar_name} instead"
+        )
+
+
+def _broadcast_batch(A, B, fn):
+    """``A`` and ``B`` expanded to their common batch shape (the matrix dims kept)."""
+    try:
+        batch = tuple(np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2])))
+    except ValueError:
+        raise RuntimeError(
+            f"linalg.{fn}: batch dims of A {list(A.shape[:-2])} and B {list(B.shape[:-2])} "
+            "do not broadcast"
+        ) from None
+    if tuple(A.shape[:-2]) != batch:
+        A = A.expand(*batch, *A.shape[-2:])
+    if tuple(B.shape[:-2]) != batch:
+        B = B.expand(*batch, *B.shape[-2:])
+    return A, B
+
+
+def _triangle(a, upper, unit):
+    xp = xp_of(a)
+    t = xp.triu(a) if upper else xp.tril(a)
+    if unit:
+        n = a.shape[-1]
+        t[..., xp.arange(n), xp.arange(n)] = 1
+    return t
+
+
+def _substitute(t, b, upper):
+    # Back/forward substitution: only for exactly singular triangles, where it gives PyTorch's
+    # inf/nan instead of LAPACK's refusal.
+    xp = xp_of(t)
+    n = t.shape[-1]
+    x = xp.zeros(np.broadcast_shapes(t.shape[:-2], b.shape[:-2]) + b.shape[-2:], b.dtype)
+    for i in range(n - 1, -1, -1) if upper else range(n):
+        rest = slice(i + 1, n) if upper else slice(0, i)
+        acc = b[..., i, :] - xp.matmul(t[..., i : i + 1, rest], x[..., rest, :])[..., 0, :]
+        x[..., i, :] = acc / t[..., i, i, None]
+    return x
+
+
+class _SolveTriangular(Primitive):
+    @staticmethod
+    def forward(ctx, a, b, upper, unit):
+        t = _triangle(a, upper, unit)
+        try:
+            x = xp_of(a).linalg.solve(t, b)
+        except np.linalg.LinAlgError:
+            x = _substitute(t, b, upper)
+        ctx.upper, ctx.unit = upper, unit
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        # T X = B: gB = T^-H g (the other triangle), gA = -gB X^H on T's triangle (strictly
+        # inside it when the diagonal is taken to be ones)
+        a, x = ctx.saved_tensors
+        gb = _SolveTriangular.apply(a.mH, g, not ctx.upper, ctx.unit)
+        ga = None
+        if ctx.needs_input_grad[0]:
+            ga = -(gb @ x.mH)
+            off = int(ctx.unit)
+            ga = ga.triu(off) if ctx.upper else ga.tril(-off)
+        return ga, gb, None, None
+
+
+def solve_triangular(
+    A: Tensor,
+    B: Tensor,
+    *,
+    upper: bool,
+    left: bool = True,
+    unitriangular: bool = False,
+    out: Tensor | None = None,
+) -> Tensor:
+    """Solution ``X`` of ``A X = B`` (``X A = B`` with ``left=False``) for triangular ``A``.
+
+    Only the ``upper`` (or lower) triangle of ``A`` is read; ``unitriangular`` takes its
+    diagonal to be ones. Batch dims broadcast. A zero on the diagonal gives inf/nan, as in
+    PyTorch, instead of an error.
+
+    Example:
+        >>> A = ember.tensor([[2.0, 1.0], [0.0, 4.0]])
+        >>> ember.linalg.solve_triangular(A, ember.tensor([[3.0], [4.0]]), upper=True)
+        tensor([[1.],
+                [1.]])
+    """
+    _check_matrix(A, "solve_triangular")
+    _check_same_dtype(A, B, "solve_triangular")
+    if B.ndim < 2:
+        raise RuntimeError(
+            "linalg.solve_triangular: The input tensor B must have at least 2 dimensions."
+        )
+    if not left:
+        x = solve_triangular(A.mT, B.mT, upper=not upper, unitriangular=unitriangular)
+        return _with_out(x.mT, out)
+    if B.shape[-2] != A.shape[-1]:
+        raise RuntimeError(
+            f"linalg.solve_triangular: Incompatible shapes of A and B for the equation AX = B "
+            f"({A.shape[-2]}x{A.shape[-1]} and {B.shape[-2]}x{B.shape[-1]})"
+        )
+    a, b = _broadcast_batch(A, B, "solve_triangular")
+    return _with_out(_SolveTriangular.apply(a, b, bool(upper), bool(unitriangular)), out)
+
+
+# NOTE [ LU ]: NumPy has no LU, so ember factors with partial pivoting itself, one column at
+# a time and vectorised over the batch (the choice of pivot is LAPACK getrf's: the first
+# largest |entry|). ``pivots`` are getrf's 1-based row swaps (int32); ``info`` is the 1-based
+# index of the first exactly zero pivot (0: none). The factor A = P L U is differentiable
+# for square, tall and wide A; the permutation is not.
+
+
+def _lu_arrays(a):
+    xp = xp_of(a)
+    m, n = a.shape[-2:]
+    k = builtins.min(m, n)
+    batch = a.shape[:-2]
+    lu = a.reshape(-1, m, n).copy()
+    piv = xp.empty((lu.shape[0], k), dtype=np.int32)
+    info = xp.zeros(lu.shape[0], dtype=np.int32)
+    rows = xp.arange(lu.shape[0])
+    for j in range(k):
+        p = j + xp.argmax(xp.abs(lu[:, j:, j]), axis=-1)
+        piv[:, j] = p + 1
+        row_p = lu[rows, p].copy()
+        lu[rows, p] = lu[:, j]
+        lu[:, j] = row_p
+        pivot = lu[:, j, j]
+        zero = pivot == 0
+        info = xp.where((info == 0) & zero, j + 1, info).astype(np.int32)
+        l_col = lu[:, j + 1 :, j] / xp.where(zero, 1, pivot)[:, None]
+        lu[:, j + 1 :, j] = l_col
+        lu[:, j + 1 :, j + 1 :] -= l_col[:, :, None] * lu[:, j, None, j + 1 :]
+    return lu.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch)
+
+
+def _perm_arrays(piv, m):
+    """Row order ``perm`` with ``(P^T A)[i] = A[perm[i]]``, from getrf's pivots."""
+    xp = xp_of(piv)
+    flat = piv.reshape(-1, piv.shape[-1]).astype(np.int64) - 1
+    perm = xp.broadcast_to(xp.arange(m), (flat.shape[0], m)).copy()
+    rows = xp.arange(flat.shape[0])
+    for j in range(flat.shape[1]):
+        pj = flat[:, j]
+        keep = perm[:, j].copy()
+        perm[:, j] = perm[rows, pj]
+        perm[rows, pj] = keep
+    return perm.reshape(piv.shape[:-1] + (m,))
+
+
+def _take_rows(x, perm):
+    """``x[..., perm, :]`` per batch element (differentiable in ``x``)."""
+    from .ops.index import take_along_dim
+
+    idx = _make(perm)[..., None].expand(*perm.shape, x.shape[-1])
+    return take_along_dim(x, idx, -2)
+
+
+def _unpack(lu, m, n):
+    k = builtins.min(m, n)
+    lower = lu[..., :, :k].tril(-1) + _eye(m, lu)[:, :k]
+    return lower, lu[..., :k, :].triu()
+
+
+class _LUFactor(Primitive):
+    @staticmethod
+    def forward(ctx, a):
+        lu, piv, info = _lu_arrays(a)
+        ctx.mark_non_differentiable(piv, info)
+        ctx.save_for_backward(lu, piv)
+        return lu, piv, info
+
+    @staticmethod
+    def backward(ctx, g, _gp, _gi):
+        # NOTE [ lu backward ]: with A' = P^T A = L U, for a square factor
+        # gA' = L^-H (tril(L^H gL, -1) + triu(gU U^H)) U^-H. A tall A' = [L1; L2] U adds
+        # gA'_2 = gL2 U^-H and gU -= L2^H gL2 U^-H; a wide A' = L [U1 U2] adds gA'_2 = L^-H gU2
+        # and gL -= L^-H gU2 U2^H. Then gA = P gA'.
+        lu, piv = ctx.saved_tensors
+        m, n = lu.shape[-2:]
+        k = builtins.min(m, n)
+        lower, up = _unpack(lu, m, n)
+        gl, gu = g[..., :, :k].tril(-1), g[..., :k, :].triu()
+        l1, u1 = lower[..., :k, :], up[..., :, :k]
+        gl1, gu1 = gl[..., :k, :], gu[..., :, :k]
+        if m > n:
+            tail = solve_triangular(u1.mH, gl[..., k:, :], upper=False, left=False)
+            gu1 = gu1 - lower[..., k:, :].mH @ tail
+        if m < n:
+            tail = solve_triangular(l1.mH, gu[..., :, k:], upper=True, unitriangular=True)
+            gl1 = gl1 - tail @ up[..., :, k:].mH
+        phi = (l1.mH @ gl1).tril(-1) + (gu1 @ u1.mH).triu()
+        phi = solve_triangular(u1.mH, phi, upper=False, left=False)
+        ga = solve_triangular(l1.mH, phi, upper=True, unitriangular=True)
+        if m > n:
+            ga = _cat_dims([ga, tail], -2)
+        elif m < n:
+            ga = _cat_dims([ga, tail], -1)
+        perm = _perm_arrays(piv._data, m)
+        return _take_rows(ga, xp_of(perm).argsort(perm, axis=-1))
+
+
+def _cat_dims(ts, dim):
+    from .ops.shape import cat
+
+    return cat(ts, dim)
+
+
+def _lu_zero_pivot_error(fn, info):
+    flat = info.reshape(-1).tolist()
+    b = next((i for i, v in enumerate(flat) if v), None)
+    if b is None:
+        return
+    where_ = f"(Batch element {b}): " if info.ndim else ""
+    raise RuntimeError(
+        f"torch.linalg.{fn}: {where_}U[{flat[b]},{flat[b]}] is zero and using it on lu_solve "
+        "would result in a division by zero. If you still want to perform the factorization, "
+        "consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
+    )
+
+
+def lu_factor_ex(
+    A: Tensor, *, pivot: bool = True, check_errors: bool = False, out=None
+) -> tuple[Tensor, Tensor, Tensor]:
+    """LU factorisation with partial pivoting, packed as LAPACK's getrf: ``(LU, pivots, info)``.
+
+    ``info`` is 0, or the 1-based index of the first zero pivot (the factor is still returned).
+
+    Example:
+        >>> ember.linalg.lu_factor_ex(ember.tensor([[1.0, 2.0], [3.0, 4.0]])).pivots
+        tensor([2, 2], dtype=ember.int32)
+    """
+    _check_matrix(A, "lu_factor_ex", square=False)
+    if not pivot:
+        raise NotImplementedError(
+            "linalg.lu_factor_ex: ember always pivots (pivot=False is CUDA-only in PyTorch)"
+        )
+    lu, piv, info = _LUFactor.apply(A)
+    if check_errors:
+        _lu_zero_pivot_error("lu_factor_ex", info)
+    return lu_factor_ex_result(lu, piv, info)
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True, out=None) -> tuple[Tensor, Tensor]:
+    """LU factorisation with partial pivoting, packed as LAPACK's getrf: ``(LU, pivots)``.
+
+    Raises ``RuntimeError`` when a pivot is exactly zero (use :func:`lu_factor_ex` to get the
+    factor anyway).
+
+    Example:
+        >>> lu, piv = ember.linalg.lu_factor(ember.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        >>> lu
+        tensor([[3.0000, 4.0000],
+                [0.3333, 0.6667]])
+    """
+    _check_matrix(A, "lu_factor", square=False)
+    lu, piv, info = lu_factor_ex(A, pivot=pivot)
+    _lu_zero_pivot_error("lu_factor", info)
+    return lu_factor_result(lu, piv)
+
+
+def _permutation_matrix(piv, m, like):
+    perm = _perm_arrays(piv._data, m)
+    xp = xp_of(perm)
+    p = xp.eye(m, dtype=like._data.dtype)[perm]  # row c of P^T is e_{perm[c]}
+    return _make(xp.ascontiguousarray(xp.swapaxes(p, -1, -2)))
+
+
+def lu_unpack(
+    LU_data: Tensor,  # noqa: N803 (PyTorch's names)
+    LU_pivots: Tensor,  # noqa: N803
+    unpack_data: bool = True,
+    unpack_pivots: bool = True,
+    *,
+    out=None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """``(P, L, U)`` from :func:`lu_factor`'s packed ``(LU, pivots)``, with ``A = P L U``.
+
+    Example:
+        >>> LU, pivots = ember.linalg.lu_factor(ember.tensor([[0.0, 1.0], [1.0, 0.0]]))
+        >>> P, L, U = ember.lu_unpack(LU, pivots)
+        >>> P
+        tensor([[0., 1.],
+                [1., 0.]])
+    """
+    m, n = LU_data.shape[-2:]
+    empty = _make(xp_of(LU_data._data).empty((0,), dtype=LU_data._data.dtype))
+    lower, up = _unpack(LU_data, m, n) if unpack_data else (empty, empty)
+    p = _permutation_matrix(LU_pivots, m, LU_data) if unpack_pivots else empty
+    return lu_result(p, lower, up)
+
+
+def lu(A: Tensor, *, pivot: bool = True, out=None) -> tuple[Tensor, Tensor, Tensor]:
+    """LU decomposition with partial pivoting ``A = P L U`` (named tuple ``P, L, U``).
+
+    Example:
+        >>> ember.linalg.lu(ember.tensor([[1.0, 2.0], [3.0, 4.0]])).U
+        tensor([[3.0000, 4.0000],
+                [0.0000, 0.6667]])
+    """
+    _check_matrix(A, "lu", square=False)
+    lu_, piv, _ = lu_factor_ex(A, pivot=pivot)
+    return lu_unpack(lu_, piv)
+
+
+def lu_solve(
+    LU: Tensor,  # noqa: N803
+    pivots: Tensor,
+    B: Tensor,
+    *,
+    left: bool = True,
+    adjoint: bool = False,
+    out: Tensor | None = None,
+) -> Tensor:
+    """Solution of ``A X = B`` from :func:`lu_factor`'s ``(LU, pivots)`` of a square ``A``.
+
+    ``adjoint`` solves with ``A^H``, ``left=False`` solves ``X A = B``; batch dims broadcast.
+    Differentiable in ``LU`` and ``B``.
+
+    Example:
+        >>> A = ember.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> ember.linalg.lu_solve(*ember.linalg.lu_factor(A), A)
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+    _check_matrix(LU, "lu_solve")
+    _check_same_dtype(LU, B, "lu_solve")
+    if B.ndim < 2:
+        raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
+    n = LU.shape[-1]
+    if tuple(pivots.shape) != tuple(LU.shape[:-1]):
+        raise RuntimeError(
+            "linalg.lu_solve: Expected LU.shape[:-1] and pivots.shape to be the same, but got "
+            f"pivots with shape {list(pivots.shape)} instead"
+        )
+    if not left:
+        return _with_out(lu_solve(LU, pivots, B.mH, adjoint=not adjoint).mH, out)
+    if B.shape[-2] != n:
+        raise RuntimeError(
+            f"linalg.lu_solve: Incompatible shapes of A and B for the equation AX = B "
+            f"({n}x{n} and {B.shape[-2]}x{B.shape[-1]})"
+        )
+    lu_, b = _broadcast_batch(LU, B, "lu_solve")
+    perm = _perm_arrays(xp_of(b._data).broadcast_to(pivots._data, lu_.shape[:-1]), n)
+    if not adjoint:  # X = U^-1 L^-1 P^T B
+        y = solve_triangular(lu_, _take_rows(b, perm), upper=False, unitriangular=True)
+        return _with_out(solve_triangular(lu_, y, upper=True), out)
+    # A^H = U^H L^H P^T, so X = P L^-H U^-H B
+    y = solve_triangular(lu_.mH, b, upper=False)
+    y = solve_triangular(lu_.mH, y, upper=True, unitriangular=True)
+    inverse = xp_of(perm).argsort(perm, axis=-1)
+    return _with_out(_take_rows(y, inverse), out)
