@@ -1205,3 +1205,304 @@ def lu_solve(
     y = solve_triangular(lu_.mH, y, upper=True, unitriangular=True)
     inverse = xp_of(perm).argsort(perm, axis=-1)
     return _with_out(_take_rows(y, inverse), out)
+
+
+# --- the *_ex variants: an ``info`` instead of an error ------------------------------------------
+# NOTE [ _ex results ]: where a matrix fails (singular, not positive-definite), ember returns NaN
+# for its result; PyTorch returns whatever LAPACK left behind, which is not meaningful either.
+
+
+def _per_batch_info(a, find):
+    h = _host(a)
+    info = [find(m) for m in h.reshape(-1, *h.shape[-2:])]
+    return np.asarray(info, dtype=np.int32).reshape(h.shape[:-2])
+
+
+def _guarded(A, find, run, core=2):
+    """``(run(A), info)``; failed matrices are swapped for I before ``run`` and give NaN."""
+    xp = xp_of(A._data)
+    try:
+        return run(A), _make(xp.zeros(A.shape[:-2], dtype=np.int32))
+    except LinAlgError:
+        info = xp.asarray(_per_batch_info(A._data, find))
+    bad = _make(info != 0)
+    result = run(_where(bad[..., None, None], _eye(A.shape[-1], A), A))
+    bad = bad.reshape(*bad.shape, *([1] * core))
+    return _where(bad, _full_like(result, float("nan")), result), _make(info)
+
+
+def cholesky_ex(
+    A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None
+) -> tuple[Tensor, Tensor]:
+    """Cholesky factor and ``info`` (the order of the first leading minor that is not
+    positive-definite, 0 when none); raises only with ``check_errors=True``.
+
+    Example:
+        >>> ember.linalg.cholesky_ex(ember.tensor([[4.0, 2.0], [2.0, 2.0]])).info
+        tensor(0, dtype=ember.int32)
+    """
+    _check_matrix(A, "cholesky_ex")
+    res, info = _guarded(A, _not_pd_order, lambda a: cholesky(a, upper=upper))
+    if check_errors and bool((info != 0).any()):
+        _not_pd_error("cholesky_ex", A._data)
+    return cholesky_ex_result(res, info)
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False, out=None) -> tuple[Tensor, Tensor]:
+    """Inverse and ``info`` (the first zero pivot of its LU, 0 when invertible).
+
+    Example:
+        >>> ember.linalg.inv_ex(ember.tensor([[1.0, 2.0], [2.0, 4.0]])).info
+        tensor(2, dtype=ember.int32)
+    """
+    _check_matrix(A, "inv_ex")
+    res, info = _guarded(A, _first_zero_pivot, inv)
+    if check_errors and bool((info != 0).any()):
+        _singular_error("inv_ex", A._data)
+    return inv_ex_result(res, info)
+
+
+def solve_ex(
+    A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None
+) -> tuple[Tensor, Tensor]:
+    """:func:`solve` and ``info`` (the first zero pivot of ``A``'s LU, 0 when invertible).
+
+    Example:
+        >>> ember.linalg.solve_ex(ember.eye(2), ember.ones(2)).result
+        tensor([1., 1.])
+    """
+    _check_matrix(A, "solve_ex")
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    core = 1 if vector and left else 2
+    res, info = _guarded(A, _first_zero_pivot, lambda a: solve(a, B, left=left), core)
+    if check_errors and bool((info != 0).any()):
+        raise LinAlgError(
+            "torch.linalg.solve_ex: The solver failed because the input matrix is singular."
+        )
+    return solve_ex_result(res, info)
+
+
+# --- matrix exponential ----------------------------------------------------------------------
+
+# Higham (2005), "The scaling and squaring method for the matrix exponential revisited":
+# the degree-13 Pade approximant is accurate to double precision for ||A||_1 <= theta_13.
+_PADE13 = (
+    64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+    129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+    40840800.0, 960960.0, 16380.0, 182.0, 1.0,
+)  # fmt: skip
+_THETA13 = 5.371920351148152
+
+
+def _expm_array(a):
+    xp = xp_of(a)
+    wide = np.complex128 if a.dtype.kind == "c" else np.float64  # float32 computes in float64
+    x = a.astype(wide)
+    norm = xp.abs(x).sum(axis=-2).max(axis=-1)
+    s = xp.maximum(0, xp.ceil(xp.log2(xp.maximum(norm, 1e-300) / _THETA13))).astype(np.int64)
+    x = x / (2.0**s)[..., None, None]
+    b = _PADE13
+    eye = xp.eye(a.shape[-1], dtype=wide)
+    x2 = x @ x
+    x4 = x2 @ x2
+    x6 = x4 @ x2
+    u = x @ (x6 @ (b[13] * x6 + b[11] * x4 + b[9] * x2) + b[7] * x6 + b[5] * x4 + b[3] * x2
+             + b[1] * eye)  # fmt: skip
+    v = x6 @ (b[12] * x6 + b[10] * x4 + b[8] * x2) + b[6] * x6 + b[4] * x4 + b[2] * x2 + b[0] * eye
+    r = xp.linalg.solve(v - u, v + u)
+    smax = int(s.max()) if s.size else 0
+    for i in range(smax):  # undo the scaling, per matrix
+        r = xp.where((s > i)[..., None, None], r @ r, r)
+    return r.astype(a.dtype)
+
+
+class _MatrixExp(Primitive):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _expm_array(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        # NOTE [ matrix_exp backward ]: the adjoint of the Frechet derivative at A is the one at
+        # A^H, and exp([[X, E], [0, X]]) has L(X, E) as its upper right block (Mathias 1996).
+        from .ops.creation import zeros_like
+        from .ops.shape import cat
+
+        (a,) = ctx.saved_tensors
+        n = a.shape[-1]
+        ah = a.mH
+        big = cat([cat([ah, g], -1), cat([zeros_like(ah), ah], -1)], -2)
+        return _MatrixExp.apply(big)[..., :n, n:]
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """Matrix exponential ``sum_k A^k / k!`` of a square matrix (batched).
+
+    Example:
+        >>> ember.linalg.matrix_exp(ember.zeros(2, 2))
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+    _check_matrix(A, "matrix_exp")
+    return _MatrixExp.apply(A)
+
+
+# --- condition number, least squares, tensor inverses, Vandermonde ---------------------------
+
+
+def cond(A: Tensor, p: float | str | None = None, *, out: Tensor | None = None) -> Tensor:
+    """Condition number ``||A||_p ||A^-1||_p``; for p None/2/-2 the ratio of singular values.
+
+    Singular matrices give inf for the other orders ('fro', 'nuc', inf, -inf, 1, -1), which
+    need square matrices.
+
+    Example:
+        >>> ember.linalg.cond(ember.tensor([[2.0, 0.0], [0.0, 0.5]]))
+        tensor(4.)
+    """
+    _check_float(A, "cond")
+    if A.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor A must have at least 2 dimensions.")
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        big, small = s[..., 0], s[..., -1]
+        return _with_out(small / big if p == -2 else big / small, out)
+    if p not in ("fro", "nuc", _inf, -_inf, 1, -1) or isinstance(p, bool):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(
+            f"linalg.cond(ord={p}): A must be batches of square matrices, but they are "
+            f"{A.shape[-2]} by {A.shape[-1]} matrices"
+        )
+    ainv, info = inv_ex(A)
+    r = matrix_norm(A, p) * matrix_norm(ainv, p)
+    return _with_out(_where(info != 0, _full_like(r, _inf), r), out)
+
+
+def lstsq(
+    A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Least-squares solution of ``A X = B``: ``(solution, residuals, rank, singular_values)``.
+
+    The solution is the minimum-norm one, ``pinv(A) @ B`` with singular values below
+    ``rcond * max(S)`` (default ``eps * max(m, n)``) dropped, as LAPACK's gelsy/gelsd give it;
+    it is differentiable in ``A`` and ``B``. As PyTorch's CPU drivers: ``rank`` (int64) for
+    gelsy (the default), gelsd and gelss; ``singular_values`` for gelsd and gelss;
+    ``residuals`` (squared, per column) for drivers other than gelsy when ``m > n`` and every
+    matrix has full rank. Results a driver does not give are empty tensors.
+
+    Example:
+        >>> A = ember.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+        >>> ember.linalg.lstsq(A, ember.tensor([[1.0], [2.0], [3.0]])).solution
+        tensor([[1.],
+                [2.]])
+    """
+    if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError(
+            "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
+        )
+    driver = driver or "gelsy"
+    _check_matrix(A, "lstsq", square=False)
+    _check_same_dtype(A, B, "lstsq")
+    vector = B.ndim == A.ndim - 1
+    b = B.unsqueeze(-1) if vector else B
+    if b.ndim < 2 or b.shape[-2] != A.shape[-2]:
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    m, n = A.shape[-2:]
+    if rcond is None:
+        rcond = float(np.finfo(A._data.dtype).eps) * builtins.max(m, n)
+    x = pinv(A, rtol=rcond) @ b
+    xp = xp_of(A._data)
+    real = A._data.real.dtype if A.is_complex() else A._data.dtype
+
+    def empty(dtype=real):
+        return _make(xp.empty((0,), dtype=dtype))
+
+    rank, residuals, sv = empty(np.int64), empty(), empty()
+    if driver != "gels":
+        rank = matrix_rank(A, rtol=rcond)
+    if driver in ("gelsd", "gelss"):
+        sv = svdvals(A.detach())
+    if driver != "gelsy" and m > n and bool((matrix_rank(A, rtol=rcond) == n).all()):
+        residuals = ((A @ x - b).abs() ** 2).sum(-2)
+        residuals = residuals.squeeze(-1) if vector else residuals
+    return lstsq_result(x.squeeze(-1) if vector else x, residuals, rank, sv)
+
+
+def _prod(shape):
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def tensorinv(A: Tensor, ind: int = 2, *, out: Tensor | None = None) -> Tensor:
+    """Inverse of ``A`` for :func:`tensordot`: ``tensordot(tensorinv(A, ind), A, ind)`` is I.
+
+    ``A.shape[:ind]`` and ``A.shape[ind:]`` must hold as many elements; the result has shape
+    ``A.shape[ind:] + A.shape[:ind]``.
+
+    Example:
+        >>> ember.linalg.tensorinv(ember.eye(4).reshape(4, 2, 2), ind=1).shape
+        ember.Size([2, 2, 4])
+    """
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    rows, cols = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    if _prod(rows) != _prod(cols):
+        raise RuntimeError(
+            "Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+            f"prod(self.shape[:ind]), but got {_prod(cols)} != {_prod(rows)}"
+        )
+    r = inv(A.reshape(_prod(rows), _prod(cols)))
+    return _with_out(r.reshape(*cols, *rows), out)
+
+
+def tensorsolve(
+    A: Tensor, B: Tensor, dims: tuple[int, ...] | None = None, *, out: Tensor | None = None
+) -> Tensor:
+    """``X`` with ``tensordot(A, X, X.ndim) = B``; ``dims`` are ``A``'s dims moved to the end
+    first. ``X`` has shape ``A.shape[B.ndim:]``.
+
+    Example:
+        >>> ember.linalg.tensorsolve(ember.eye(4).reshape(2, 2, 4), ember.ones(2, 2))
+        tensor([1., 1., 1., 1.])
+    """
+    if dims is not None:
+        dims = [wrap_dim(d, A.ndim) for d in dims]
+        A = movedim(A, dims, list(range(A.ndim - len(dims), A.ndim)))
+    xshape = tuple(A.shape[B.ndim :])
+    if tuple(A.shape[: B.ndim]) != tuple(B.shape) or _prod(A.shape[: B.ndim]) != _prod(xshape):
+        raise RuntimeError(
+            "Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
+            f"prod(self.shape[:other.ndim]), but got {_prod(xshape)} != "
+            f"{_prod(A.shape[: B.ndim])}"
+        )
+    x = solve(A.reshape(_prod(B.shape), _prod(xshape)), B.reshape(-1))
+    return _with_out(x.reshape(xshape), out)
+
+
+def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
+    """Vandermonde matrix: ``x[..., i] ** j`` in column ``j`` for ``j < N`` (default ``len(x)``).
+
+    Example:
+        >>> ember.linalg.vander(ember.tensor([1, 2, 3]))
+        tensor([[1, 1, 1],
+                [1, 2, 4],
+                [1, 3, 9]])
+    """
+    from .ops.reduce import cumprod
+    from .ops.shape import cat
+
+    if x.dtype == D.bool_:
+        raise RuntimeError(
+            "linalg.vander supports floating point, complex, and integer tensors, but got Bool"
+        )
+    n = x.shape[-1] if x.ndim else 1
+    N = n if N is None else N  # noqa: N806
+    if N <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    if x.ndim == 0:
+        x = x.reshape(1)
+    if x.dtype in (D.uint8, D.int8, D.int16, D.int32):
+        x = x.to(D.int64)  # PyTorch's vander promotes integers to int64
+    powers = cumprod(x.unsqueeze(-1).expand(*x.shape, N - 1), -1)
+    return cat([_make(xp_of(x._data).ones((*x.shape, 1), dtype=x._data.dtype)), powers], -1)
