@@ -759,11 +759,11 @@ for _name, _fn in _ops.METHOD_OVERRIDES.items():
 del _name, _fn
 
 
-def _linalg_method(name: str):
+def _linalg_method(name: str, module: str = "linalg"):
     def method(self, *args, **kwargs):
-        from . import linalg  # loaded on first use, like ember.linalg
+        import importlib  # loaded on first use, like ember.linalg
 
-        return getattr(linalg, name)(self, *args, **kwargs)
+        return getattr(importlib.import_module(f"ember.{module}"), name)(self, *args, **kwargs)
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"See :func:`ember.{name}`."
@@ -772,4 +772,10 @@ def _linalg_method(name: str):
 
 for _name in ("det", "slogdet", "logdet", "inverse"):
     setattr(Tensor, _name, _linalg_method(_name))
+# PyTorch's older spellings (x.svd() returns V, not Vh): ember/_linalg_compat.py
+for _name in (
+    "cholesky cholesky_solve cholesky_inverse qr svd pinverse matrix_power matrix_exp "
+    "triangular_solve lu_solve"
+).split():
+    setattr(Tensor, _name, _linalg_method(_name, "_linalg_compat"))
 del _name
