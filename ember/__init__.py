@@ -195,6 +195,27 @@ _LAZY_ATTRS = {
         "triangular_solve lu_solve lu_unpack".split(),
         "._linalg_compat",
     ),
+    # nn.functional ops under torch's top-level names and signatures, global switches, utilities
+    **dict.fromkeys(
+        "conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d max_pool1d "
+        "max_pool2d max_pool3d max_pool1d_with_indices avg_pool1d adaptive_avg_pool1d "
+        "adaptive_max_pool1d dropout dropout_ alpha_dropout alpha_dropout_ feature_dropout "
+        "feature_dropout_ feature_alpha_dropout feature_alpha_dropout_ batch_norm instance_norm "
+        "layer_norm group_norm rms_norm embedding pixel_shuffle pixel_unshuffle channel_shuffle "
+        "native_channel_shuffle selu selu_ celu celu_ prelu rrelu rrelu_ threshold threshold_ "
+        "hardshrink relu_ bilinear kl_div binary_cross_entropy_with_logits "
+        "cosine_embedding_loss margin_ranking_loss hinge_embedding_loss triplet_margin_loss "
+        "poisson_nll_loss ctc_loss cosine_similarity pairwise_distance pdist constant_pad_nd "
+        "compile set_float32_matmul_precision get_float32_matmul_precision "
+        "use_deterministic_algorithms are_deterministic_algorithms_enabled "
+        "is_deterministic_algorithms_warn_only_enabled set_deterministic_debug_mode "
+        "get_deterministic_debug_mode set_warn_always is_warn_always_enabled is_inference "
+        "is_conj is_neg resolve_conj resolve_neg fill scalar_tensor empty_strided frombuffer "
+        "as_strided hann_window hamming_window blackman_window bartlett_window kaiser_window "
+        "set_flush_denormal get_num_interop_threads set_num_interop_threads typename "
+        "is_storage".split(),
+        "._toplevel",
+    ),
 }
 
 

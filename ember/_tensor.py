@@ -521,6 +521,40 @@ class Tensor:
 
         return log_softmax(self, dim, dtype=dtype)
 
+    def prelu(self, weight: Tensor) -> Tensor:
+        """Leaky ReLU with learned slopes ``weight`` (see ``nn.functional.prelu``)."""
+        from .nn.functional import prelu
+
+        return prelu(self, weight)
+
+    def hardshrink(self, lambd: float = 0.5) -> Tensor:
+        """Zero where ``|x| <= lambd`` (see ``nn.functional.hardshrink``)."""
+        from .nn.functional import hardshrink
+
+        return hardshrink(self, lambd)
+
+    def as_strided(self, size, stride, storage_offset: int | None = None) -> Tensor:
+        """A view with the given sizes and strides (see ``ember.as_strided``)."""
+        from ._toplevel import as_strided
+
+        return as_strided(self, size, stride, storage_offset)
+
+    # ember has no inference tensors and no lazy conjugate/negative bits (ember._toplevel)
+    def is_inference(self) -> bool:
+        return False
+
+    def is_conj(self) -> bool:
+        return False
+
+    def is_neg(self) -> bool:
+        return False
+
+    def resolve_conj(self) -> Tensor:
+        return self
+
+    def resolve_neg(self) -> Tensor:
+        return self
+
     # -- operators: the hot ones are written out; the rest are bound below ----------------------
     def __add__(self, other):
         return _ops.add(self, other)
