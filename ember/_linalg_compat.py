@@ -123,8 +123,8 @@ def triangular_solve(
     *,
     out=None,
 ) -> tuple[Tensor, Tensor]:
-    """``torch.triangular_solve``: ``(X, A.clone())`` with ``A X = input`` (``A^T X`` when
-    ``transpose``), reading only ``A``'s ``upper`` (or lower) triangle.
+    """``torch.triangular_solve``: ``(X, copy of A)`` with ``A X = input`` (``A^T X`` when
+    ``transpose``), reading only ``A``'s ``upper`` (or lower) triangle; batch dims broadcast.
 
     Example:
         >>> ember.triangular_solve(ember.tensor([[2.0]]), ember.tensor([[4.0]])).solution
@@ -142,7 +142,7 @@ def triangular_solve(
     x = _linalg.solve_triangular(
         a, input, upper=bool(upper) != bool(transpose), unitriangular=unitriangular
     )
-    return triangular_solve_result(x, A.clone())
+    return triangular_solve_result(x, A.expand(*x.shape[:-2], *A.shape[-2:]).clone())
 
 
 def lu_solve(
