@@ -195,6 +195,11 @@ _LAZY_ATTRS = {
         "triangular_solve lu_solve lu_unpack".split(),
         "._linalg_compat",
     ),
+    **dict.fromkeys(
+        "real imag conj conj_physical angle polar complex view_as_real view_as_complex "
+        "isreal".split(),
+        "._complex",
+    ),
     # nn.functional ops under torch's top-level names and signatures, global switches, utilities
     **dict.fromkeys(
         "conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d max_pool1d "

@@ -812,4 +812,8 @@ for _name in (
     "triangular_solve lu_solve"
 ).split():
     setattr(Tensor, _name, _linalg_method(_name, "_linalg_compat"))
+for _name in "conj conj_physical angle isreal".split():
+    setattr(Tensor, _name, _linalg_method(_name, "_complex"))
+Tensor.real = property(_linalg_method("real", "_complex"), doc="Real part (a view).")
+Tensor.imag = property(_linalg_method("imag", "_complex"), doc="Imaginary part (a view).")
 del _name

@@ -594,3 +594,74 @@ def test_linalg_has_the_new_functions():
         "inv_ex solve_ex cond tensorinv tensorsolve vander"
     ).split()
     assert [n for n in names if not hasattr(ember.linalg, n)] == []
+
+
+# --- complex basics ---------------------------------------------------------------------------
+
+Z = np.array([[1 + 2j, -3 - 1j, 2j], [0.5 + 0j, -1 + 1j, 4 - 3j]])
+
+
+@pytest.mark.parametrize(
+    "name", ["real", "imag", "conj", "conj_physical", "angle", "isreal", "view_as_real", "abs"]
+)
+def test_complex_basics_match_torch(name):
+    got = getattr(ember, name)(ember.tensor(Z))
+    want = getattr(torch, name)(torch.from_numpy(Z)).resolve_conj()
+    assert str(got.dtype) == str(want.dtype).replace("torch", "ember")
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    if name in ("real", "conj", "angle", "isreal"):
+        method = getattr(ember.tensor(Z), name)
+        np.testing.assert_allclose((method if name == "real" else method()).numpy(), want.numpy())
+
+
+def test_complex_polar_view_as_complex_and_real_angle():
+    r, t = np.array([1.0, 2.0, 0.5]), np.array([0.3, -2.0, 4.0])
+    for name in ("complex", "polar"):
+        got = getattr(ember, name)(ember.tensor(r), ember.tensor(t))
+        want = getattr(torch, name)(torch.from_numpy(r), torch.from_numpy(t))
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    pairs = np.stack([r, t], -1)
+    got = ember.view_as_complex(ember.tensor(pairs)).numpy()
+    np.testing.assert_array_equal(got, torch.view_as_complex(torch.from_numpy(pairs)).numpy())
+    x = np.array([-1.0, 2.0, 0.0, np.nan])
+    np.testing.assert_array_equal(ember.angle(ember.tensor(x)), torch.angle(torch.tensor(x)))
+
+
+def test_real_and_view_as_real_share_memory():
+    z = ember.tensor(Z)
+    z.real.add_(10)
+    ember.view_as_real(z)[..., 1].mul_(0)
+    np.testing.assert_array_equal(z.numpy(), Z.real + 10)
+
+
+COMPLEX_GRADS = [
+    lambda m, z: (m.view_as_real(z) ** 2).sum() + 3 * m.real(z).sum(),
+    lambda m, z: (m.angle(z) * m.imag(z)).sum(),
+    lambda m, z: (m.real(m.conj(z)) * m.imag(m.conj_physical(z))).sum(),
+    lambda m, z: m.view_as_real(m.polar(m.real(z).abs() + 1, m.imag(z))).sum(),
+]
+
+
+@pytest.mark.parametrize("i", range(len(COMPLEX_GRADS)))
+def test_complex_gradients_match_torch(i):
+    f = COMPLEX_GRADS[i]
+    ze, zt = ember.tensor(Z, requires_grad=True), torch.tensor(Z, requires_grad=True)
+    f(ember, ze).backward()
+    f(torch, zt).backward()
+    np.testing.assert_allclose(ze.grad.numpy(), zt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda m, x: m.imag(x),
+        lambda m, x: m.view_as_complex(x[..., :1]),
+        lambda m, x: m.complex(x, x.double()),
+    ],
+)
+def test_complex_errors_match_torch(f):
+    x = np.ones((2, 2), dtype=np.float32)
+    with pytest.raises(Exception) as want:
+        f(torch, torch.from_numpy(x))
+    with pytest.raises(type(want.value)):
+        f(ember, ember.tensor(x))
