@@ -129,11 +129,11 @@ def adaptive_max_pool1d(input: Tensor, output_size) -> tuple:
 # dropout: ``(input, p, train)``, all required; a bad p is a RuntimeError here
 
 
-def _check_dropout(name: str, input: Tensor, p: float, feature: bool = False) -> None:
+def _check_dropout(name: str, input: Tensor, p: float, train: bool, feature: bool = False):
     _need_input(name, input)
     if p < 0.0 or p > 1.0:
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if feature and input.ndim < 2:
+    if feature and train and p > 0 and input.ndim < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
 
 
@@ -144,7 +144,7 @@ def dropout(input: Tensor, p: float, train: bool) -> Tensor:
         >>> ember.dropout(ember.ones(3), 0.5, False)
         tensor([1., 1., 1.])
     """
-    _check_dropout("dropout", input, p)
+    _check_dropout("dropout", input, p, train)
     return F.dropout(input, p, train)
 
 
@@ -155,7 +155,7 @@ def dropout_(input: Tensor, p: float, train: bool) -> Tensor:
         >>> ember.dropout_(ember.ones(3), 0.0, True)
         tensor([1., 1., 1.])
     """
-    _check_dropout("dropout_", input, p)
+    _check_dropout("dropout_", input, p, train)
     return F.dropout(input, p, train, inplace=True)
 
 
@@ -166,7 +166,7 @@ def alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
         >>> ember.alpha_dropout(ember.ones(3), 0.5, False)
         tensor([1., 1., 1.])
     """
-    _check_dropout("alpha_dropout", input, p)
+    _check_dropout("alpha_dropout", input, p, train)
     return F.alpha_dropout(input, p, train)
 
 
@@ -177,12 +177,12 @@ def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
         >>> ember.alpha_dropout_(ember.ones(3), 0.5, False)
         tensor([1., 1., 1.])
     """
-    _check_dropout("alpha_dropout_", input, p)
+    _check_dropout("alpha_dropout_", input, p, train)
     return F.alpha_dropout(input, p, train, inplace=True)
 
 
 def _feature_dropout(name: str, input: Tensor, p: float, train: bool, inplace: bool) -> Tensor:
-    _check_dropout(name, input, p, feature=True)
+    _check_dropout(name, input, p, train, feature=True)
     # channels are dim 1 of whatever rank: the mask is (N, C, 1, ..., 1)
     return F._feature_dropout(input, p, train, inplace, input.ndim, name)
 
@@ -215,7 +215,7 @@ def feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
         >>> ember.feature_alpha_dropout(ember.ones(2, 3), 0.5, False).shape
         ember.Size([2, 3])
     """
-    _check_dropout("feature_alpha_dropout", input, p, feature=True)
+    _check_dropout("feature_alpha_dropout", input, p, train, feature=True)
     return F.feature_alpha_dropout(input, p, train)
 
 
@@ -226,7 +226,7 @@ def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
         >>> ember.feature_alpha_dropout_(ember.ones(2, 3), 0.5, False).shape
         ember.Size([2, 3])
     """
-    _check_dropout("feature_alpha_dropout_", input, p, feature=True)
+    _check_dropout("feature_alpha_dropout_", input, p, train, feature=True)
     return F.feature_alpha_dropout(input, p, train, inplace=True)
 
 
