@@ -541,18 +541,23 @@ class Tensor:
 
     # ember has no inference tensors and no lazy conjugate/negative bits (ember._toplevel)
     def is_inference(self) -> bool:
+        """Always False: ember does not mark tensors made under ``inference_mode``."""
         return False
 
     def is_conj(self) -> bool:
+        """Always False: ember conjugates eagerly."""
         return False
 
     def is_neg(self) -> bool:
+        """Always False: ember negates eagerly."""
         return False
 
     def resolve_conj(self) -> Tensor:
+        """``self``: there is no lazy conjugation to materialise."""
         return self
 
     def resolve_neg(self) -> Tensor:
+        """``self``: there is no lazy negation to materialise."""
         return self
 
     # -- operators: the hot ones are written out; the rest are bound below ----------------------
