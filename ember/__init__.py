@@ -237,7 +237,8 @@ def __getattr__(name):
         return importlib.import_module(_LAZY[name], __name__)
     if name in _LAZY_ATTRS:
         mod = importlib.import_module(_LAZY_ATTRS[name], __name__)
-        return getattr(mod, name, mod)
+        value = globals()[name] = getattr(mod, name, mod)  # later lookups skip this hook
+        return value
     if name in _NOT_YET:
         raise AttributeError(
             f"module 'ember' has no attribute '{name}': ember does not implement torch.{name} "
