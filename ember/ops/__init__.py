@@ -1,6 +1,6 @@
 """ember's primitive and composite ops, grouped by kind; re-exported at ``ember.*``."""
 
-from . import composite, creation, elementwise, gamma, index, linalg, reduce, shape  # noqa: F401
+from . import composite, creation, elementwise, extra, gamma, index, linalg, reduce, shape  # noqa: F401
 from ._util import scalar_like  # noqa: F401
 from .composite import *  # noqa: F401,F403
 from .creation import *  # noqa: F401,F403
@@ -29,6 +29,7 @@ from .elementwise import (
     to_copy,  # noqa: F401
     zero_,
 )
+from .extra import *  # noqa: F401,F403
 from .gamma import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
 from .index import (
@@ -77,6 +78,7 @@ arccosh_ arctanh_ tril_ triu_
 copysign cummin diag_embed diagflat diff dist dsplit gcd get_device heaviside hsplit hypot
 is_nonzero is_same_size is_signed kron lcm ldexp logaddexp logaddexp2 logcumsumexp positive
 quantile ravel rot90 signbit split_with_sizes vsplit lgamma digamma mvlgamma lgamma_ digamma_
+unique_consecutive histc cov corrcoef nanmedian nanquantile frexp nextafter index_copy renorm
 sum sum_to_size mean nansum nanmean prod max min amax amin aminmax argmax argmin var std logsumexp
 norm all any count_nonzero cumsum cumprod cummax sort argsort msort topk kthvalue median
 reshape view view_as reshape_as flatten unflatten squeeze unsqueeze permute transpose swapaxes
@@ -98,4 +100,5 @@ METHOD_OVERRIDES = {
     "where": elementwise.where_method,
     "polygamma": gamma.polygamma_method,
     "unfold": composite.unfold_method,
+    **extra.METHODS,
 }
