@@ -739,3 +739,65 @@ def test_methods_exist():
         "swapaxes_ swapdims_"
     ).split():
         assert hasattr(ember.Tensor, name) and hasattr(torch.Tensor, name), name
+
+
+# -- the device path (tests/fake_cupy.py: CuPy's API on NumPy, as strict about host arrays) ------
+
+DEVICE = {  # name -> function of a tensor maker ``M(array)`` that places inputs on one device
+    "meshgrid": lambda M: ember.meshgrid(M(A5), M(A5[:2]), indexing="xy"),
+    "cartesian_prod": lambda M: ember.cartesian_prod(M(A5[:2]), M(A5[2:])),
+    "combinations": lambda M: ember.combinations(M(A5), 3, True),
+    "block_diag": lambda M: ember.block_diag(M(A34), M(A5), M(np.float32(2))),
+    "vander": lambda M: ember.vander(M(A5), 3),
+    "unravel_index": lambda M: ember.unravel_index(M(np.array([-1, 4, 7])), (3, 2)),
+    "isin": lambda M: ember.isin(M(INTS), M(np.array([1, 5]))),
+    "isin-scalar": lambda M: ember.isin(3, M(INTS)),
+    "unique_consecutive": lambda M: ember.unique_consecutive(M(RUNS), True, True),
+    "unique_consecutive-dim": lambda M: ember.unique_consecutive(M(ROWS), True, True, dim=0),
+    "histc": lambda M: ember.histc(M(A34), bins=4),
+    "cov": lambda M: ember.cov(M(A34), fweights=M(np.array([1, 2, 1, 3])), aweights=M(A5[:4] ** 2)),
+    "corrcoef": lambda M: ember.corrcoef(M(A34)),
+    "trapezoid": lambda M: ember.trapezoid(M(A34), M(np.array([0.0, 1, 3, 3.5], np.float32))),
+    "cumulative_trapezoid": lambda M: ember.cumulative_trapezoid(M(A34), dx=2.0),
+    "nanmedian": lambda M: ember.nanmedian(M(WITH_NAN)),
+    "nanmedian-dim": lambda M: ember.nanmedian(M(WITH_NAN), 1),
+    "nanquantile": lambda M: ember.nanquantile(M(WITH_NAN), 0.4, dim=1),
+    "frexp": lambda M: ember.frexp(M(A5)),
+    "nextafter": lambda M: ember.nextafter(M(A5), M(A5[::-1].copy())),
+    "index_copy": lambda M: ember.index_copy(M(A34), 0, M(np.array([2, 0])), M(A34[:2] * 2)),
+    "fill_diagonal_": lambda M: (M(A34) * 1).fill_diagonal_(0.5),
+    "renorm": lambda M: ember.renorm(M(A34), 2, 0, 1.0),
+    "cdist": lambda M: ember.cdist(M(C24), M(B25), p=1.5),
+    "cdist-mm": lambda M: ember.cdist(M(P30), M(Q28)),
+    "squeeze_": lambda M: (M(A34[:1]) * 1).squeeze_(),
+    "tril_indices": lambda M: ember.tril_indices(3, 4, device=M(A5).device),
+}
+
+
+@pytest.mark.parametrize("name", list(DEVICE))
+def test_on_fake_cuda(name):
+    """Results (and gradients) stay on the device and equal the CPU's."""
+    from fake_cupy import installed
+
+    def run(device):
+        leaves = []
+
+        def make(a):
+            t = ember.tensor(np.asarray(a)).to(device)
+            if t.is_floating_point():
+                t.requires_grad_()
+                leaves.append(t)
+            return t
+
+        outs = _flat(DEVICE[name](make))
+        diff = [o for o in outs if o.requires_grad]
+        grads = ember.autograd.grad(sum(o.sum() for o in diff), leaves) if diff else []
+        return outs, grads
+
+    with installed():
+        cpu, dev = run("cpu"), run("cuda")
+        for c, d in zip(cpu[0] + list(cpu[1]), dev[0] + list(dev[1])):
+            assert d.device.type == "cuda" and d.dtype == c.dtype and d.shape == c.shape
+            np.testing.assert_allclose(
+                d.detach().cpu().numpy(), c.detach().numpy(), rtol=1e-6, atol=1e-6, equal_nan=True
+            )
