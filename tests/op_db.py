@@ -1597,6 +1597,19 @@ MORE_OPS = [
         errors=lambda make: [E(RuntimeError, make(2, 3), 4), E(IndexError, make(2, 3), 1, 2)],
     ),
     OpInfo("median", _dim_samples, dtypes=FLOAT_INT, errors=dim_errors),
+    OpInfo(  # ties and NaNs: the reduce-all gradient is spread evenly (not smooth: no gradcheck)
+        "median_ties",
+        lambda make: [
+            S(T(np.array([1.0, 2.0, 2.0, 3.0, 2.0]))),
+            S(T(np.array([[2.0, 1.0, 2.0], [2.0, 3.0, 0.0]]))),
+            S(_WITH_NAN),
+            S(T(np.array([NAN, NAN]))),
+        ],
+        call=lambda lib, x, *a: lib.median(x, *a),
+        method="median",
+        dtypes=FLOAT,
+        gradcheck_samples=0,
+    ),
     _running("cummax"),
     OpInfo(
         "argsort",
@@ -1824,7 +1837,11 @@ COMPOSITE_OPS = [
             S(make(3, 4), 0.4, None, True, interpolation="lower"),
         ],
         dtypes=FLOAT,
-        errors=lambda make: [E(RuntimeError, make(3), 1.5)],
+        errors=lambda make: [
+            E(RuntimeError, make(3), 1.5),
+            E(RuntimeError, make(3), 0.5, interpolation="cubic"),
+            E(RuntimeError, make(0), 0.5),
+        ],
     ),
     OpInfo(
         "tensor_unfold",

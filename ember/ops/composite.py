@@ -417,15 +417,15 @@ def quantile(input: Tensor, q, dim=None, keepdim: bool = False, *, interpolation
     if ((qa < 0) | (qa > 1)).any():
         raise RuntimeError("quantile() q values must be in the range [0, 1]")
     if interpolation not in ("linear", "lower", "higher", "midpoint", "nearest"):
-        raise ValueError(
-            "quantile() interpolation must be one of linear, lower, higher, midpoint or nearest. "
-            f"Got {interpolation}"
+        raise RuntimeError(
+            "quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, "
+            f"but got {interpolation}"
         )
     x = reshape(input, (-1,)) if dim is None else input
     d = 0 if dim is None else wrap_dim(dim, input.ndim)
     n = x.shape[d]
     if n == 0:
-        raise IndexError("quantile() input tensor must be non-empty")
+        raise RuntimeError("quantile() input tensor must be non-empty")
     srt = sort(x, d).values
     pos = qa.reshape(-1) * (n - 1)
     lo, hi = np.floor(pos).astype(np.int64), np.ceil(pos).astype(np.int64)

@@ -19,7 +19,7 @@ from ._util import D, Tensor, _make, np, promote, state, wrap_dim, xp_of
 from .creation import _finish
 from .elementwise import _check_inplace, _need_input, check_broadcast, inplace, isnan, sqrt, where
 from .index import index_put
-from .reduce import norm, sort, values_indices
+from .reduce import _median_all, norm, sort, values_indices
 from .shape import (
     cat,
     flip,
@@ -622,7 +622,7 @@ def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False):
     if input.dtype == D.bool_:
         raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
     if dim is None:
-        return _nanmedian_all(reshape(input, (-1,)))
+        return _median_all(reshape(input, (-1,)), skip_nan=True)
     if input.ndim == 0:
         wrap_dim(dim, 0)
         return values_indices(input.clone(), _make(xp_of(input._data).zeros((), np.int64)))
@@ -637,28 +637,6 @@ def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False):
     if not keepdim:
         vals, idx = squeeze(vals, d), squeeze(idx, d)
     return values_indices(vals, idx)
-
-
-def _nanmedian_all(flat: Tensor) -> Tensor:
-    a = flat._data
-    xp = xp_of(a)
-    if a.size == 0:
-        return _make(xp.asarray(np.nan, dtype=a.dtype))
-    srt = xp.sort(a)  # NaNs last
-    count = int(a.size - xp.isnan(srt).sum()) if flat.is_floating_point() else a.size
-    v = srt[(count - 1) // 2] if count else srt[0]
-    value = _make(xp.asarray(v))
-    if not (flat.requires_grad and state.enabled):
-        return value
-    # NOTE [ median gradient ]: as in PyTorch, the reduce-all median spreads its gradient
-    # evenly over every element equal to the result (over the NaNs when it is NaN). The value
-    # stays exact: a finite result adds a zero that carries the gradient; a non-finite one is
-    # the mean of equal values, which is exact.
-    mask = _make(xp.isnan(a) if not count else a == v)
-    spread = where(mask, flat, 0).sum() / mask.sum()
-    if not math.isfinite(float(v)):
-        return spread
-    return value + (spread - spread.detach())
 
 
 def nanquantile(

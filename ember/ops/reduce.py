@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import builtins
 import collections
+import math
 
 from ..autograd.function import Primitive
-from ._util import D, Tensor, _make, dims_of, np, wrap_dim, xp_of
+from ._util import D, Tensor, _make, dims_of, np, state, wrap_dim, xp_of
 from .elementwise import _out, sqrt, where, zeros_like_
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
@@ -543,9 +544,43 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 
 
 def median(input, dim=None, keepdim=False):
-    """Median (the lower of the two middle values for even counts, as in PyTorch)."""
+    """Median (the lower of the two middle values for even counts, as in PyTorch).
+
+    Example:
+        >>> ember.median(ember.tensor([3.0, 1.0, 2.0, 4.0]))
+        tensor(2.)
+    """
     if dim is None:
-        flat = input.reshape(-1)
-        return kthvalue(flat, (flat.numel() + 1) // 2, 0).values
+        return _median_all(input.reshape(-1), skip_nan=False)
     d = wrap_dim(dim, input.ndim)
     return kthvalue(input, (input.shape[d] + 1) // 2, d, keepdim)
+
+
+def _median_all(flat: Tensor, skip_nan: bool) -> Tensor:
+    """Median of a 1-d tensor (``median()`` / ``nanmedian()`` without ``dim``).
+
+    NaN wins unless ``skip_nan``; then NaN only when every element is NaN. Empty input gives
+    NaN for floats and the dtype's smallest value for integers (PyTorch's fill).
+    """
+    a = flat._data
+    xp = xp_of(a)
+    floating = flat.is_floating_point()
+    if a.size == 0:
+        fill = np.nan if floating else np.iinfo(a.dtype).min
+        return _make(xp.asarray(fill, dtype=a.dtype))
+    srt = xp.sort(a)  # NaNs last
+    nans = int(xp.isnan(srt).sum()) if floating else 0
+    count = a.size - nans if skip_nan else (0 if nans else a.size)
+    v = srt[(count - 1) // 2] if count else srt[-1]
+    value = _make(xp.asarray(v))
+    if not (flat.requires_grad and state.enabled):
+        return value
+    # NOTE [ median gradient ]: as in PyTorch, the reduce-all median spreads its gradient
+    # evenly over every element equal to the result (over the NaNs when it is NaN). The value
+    # stays exact: a finite result adds a zero that carries the gradient; a non-finite one is
+    # the mean of equal values, which is exact.
+    mask = _make(xp.isnan(a) if not count else a == v)
+    spread = where(mask, flat, 0).sum() / mask.sum()
+    if not math.isfinite(float(v)):
+        return spread
+    return value + (spread - spread.detach())
