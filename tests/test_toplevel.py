@@ -609,10 +609,14 @@ def test_import_does_not_load_toplevel():
     assert r.returncode == 0, r.stderr
 
 
-def test_ctc_loss_not_implemented():
-    lp = ember.zeros(5, 1, 3).log_softmax(2)
-    with pytest.raises(NotImplementedError):
-        ember.ctc_loss(lp, ember.tensor([[1, 2]]), [5], [2], 0, 1, False)
+def test_ctc_loss_int_reduction():
+    lp = ember.zeros(5, 2, 3).log_softmax(2)
+    tlp = torch.zeros(5, 2, 3).log_softmax(2)
+    args = ([5, 4], [2, 1])
+    for extra in ((), (0, 0), (0, 1), (0, 2, True)):
+        got = ember.ctc_loss(lp, ember.tensor([[1, 2], [1, 1]]), *args, *extra)
+        want = torch.ctc_loss(tlp, torch.tensor([[1, 2], [1, 1]]), *args, *extra)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
     with pytest.raises(TypeError):
         ember.ctc_loss(lp, ember.tensor([[1, 2]]), [5], [2], 0, "mean", False)
 

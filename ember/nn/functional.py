@@ -28,6 +28,7 @@ from ..ops.elementwise import inplace as _inplace
 from ..ops.elementwise import where as _where
 from ..ops.pool import *  # noqa: F401,F403
 from ._attention import *  # noqa: F401,F403
+from ._ctc import *  # noqa: F401,F403
 
 # --------------------------------------------------------------------------------------------
 # helpers
@@ -2130,8 +2131,3 @@ def multilabel_margin_loss(
     if input.ndim < 2:
         loss = loss.reshape(())
     return _reduce(loss, reduction)
-
-
-def ctc_loss(*args, **kwargs):
-    """CTC loss is not implemented in ember (the issue lists it as optional)."""
-    raise NotImplementedError("ctc_loss is not implemented in ember")

@@ -483,11 +483,25 @@ class MultiLabelMarginLoss(_Loss):
 
 
 class CTCLoss(_Loss):
-    """Connectionist temporal classification loss (not implemented in ember)."""
+    """Connectionist temporal classification loss of unaligned label sequences.
+
+    Example:
+        >>> lp = ember.zeros(4, 1, 3).log_softmax(2)
+        >>> ember.nn.CTCLoss(reduction="sum")(lp, ember.tensor([[1, 2]]), [4], [2])
+        tensor(1.6864)
+    """
 
     def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
         super().__init__(reduction=reduction)
         self.blank, self.zero_infinity = blank, zero_infinity
 
-    def forward(self, *args) -> Tensor:
-        return F.ctc_loss(*args)
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths, target_lengths) -> Tensor:
+        return F.ctc_loss(
+            log_probs,
+            targets,
+            input_lengths,
+            target_lengths,
+            self.blank,
+            self.reduction,
+            self.zero_infinity,
+        )
