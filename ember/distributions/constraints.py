@@ -5,6 +5,13 @@ from __future__ import annotations
 import ember
 
 __all__ = [
+    "greater_than_eq",
+    "lower_cholesky",
+    "multinomial",
+    "nonnegative",
+    "nonnegative_integer",
+    "positive_definite",
+    "positive_integer",
     "Constraint",
     "boolean",
     "dependent",
@@ -151,6 +158,54 @@ class _Independent(Constraint):
         return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
 
 
+class _GreaterThanEq(_GreaterThan):
+    def check(self, value):
+        return value >= self.lower_bound
+
+    def __repr__(self):
+        return f"GreaterThanEq(lower_bound={self.lower_bound})"
+
+
+class _IntegerGreaterThan(_GreaterThan):
+    is_discrete = True
+
+    def check(self, value):
+        return (value % 1 == 0) & (value >= self.lower_bound)
+
+    def __repr__(self):
+        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
+
+
+class _Multinomial(Constraint):
+    """Non-negative integer vectors summing to at most ``upper_bound``."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, x):
+        return ember.all(x >= 0, dim=-1) & (x.sum(-1) <= self.upper_bound)
+
+
+class _LowerCholesky(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        lower = ember.all((value.tril() == value).flatten(-2), dim=-1)
+        positive_diag = ember.all(value.diagonal(dim1=-2, dim2=-1) > 0, dim=-1)
+        return lower & positive_diag
+
+
+class _PositiveDefinite(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        symmetric = ember.all(((value - value.transpose(-1, -2)).abs() < 1e-6).flatten(-2), dim=-1)
+        return symmetric & ember.linalg.cholesky_ex(value).info.eq(0)
+
+
 dependent = _Dependent()
 real = _Real()
 boolean = _Boolean()
@@ -165,3 +220,10 @@ half_open_interval = _HalfOpenInterval
 integer_interval = _IntegerInterval
 independent = _Independent
 real_vector = _Independent(real, 1)
+nonnegative = _GreaterThanEq(0.0)
+greater_than_eq = _GreaterThanEq
+nonnegative_integer = _IntegerGreaterThan(0)
+positive_integer = _IntegerGreaterThan(1)
+multinomial = _Multinomial
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()
