@@ -250,6 +250,10 @@ def result_type(*operands) -> dtype:
         groups[g] = d if groups[g] is None else promote_types(groups[g], d)
     top = max(g._cat for g in groups if g is not None)
     for g in groups:
+        if g is not None and g._cat == _FLOAT and top == _COMPLEX:
+            # a complex scalar or 0-d tensor next to floating tensors of higher rank keeps their
+            # precision: float64 * 1j is complex128, float32 * complex128(0-d) complex64
+            return g.to_complex()
         if g is not None and g._cat == top:
             return g
     raise AssertionError("unreachable")

@@ -21,6 +21,10 @@ def _fit(g, shape, np_dtype):
     if g._data.dtype != np_dtype:
         from .._dtype import from_numpy
 
+        if g._data.dtype.kind == "c" and np_dtype.kind != "c":
+            g = g.real  # as PyTorch: a real input gets the real part of a complex gradient
+            if g._data.dtype == np_dtype:
+                return g
         g = g.to(from_numpy(np_dtype))
     return g
 
@@ -344,6 +348,8 @@ def _make_grads(outputs, grads):
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if t._data.dtype.kind == "c":
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs")
             g = _make(xp_of(t._data).ones(t._data.shape, t._data.dtype))
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradient must be a Tensor or None, got {type(g).__name__}")

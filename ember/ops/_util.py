@@ -23,6 +23,7 @@ __all__ = [
     "as_tensor_like",
     "scalar_like",
     "in_float64",
+    "conj_all",
     "np",
     "D",
 ]
@@ -37,6 +38,28 @@ def in_float64(fn):
         return fn(a.astype(np.float64, copy=False)).astype(a.dtype, copy=False)
 
     return run
+
+
+# NOTE [ complex gradients ]
+# ember follows PyTorch's convention: the gradient of a real loss L with respect to a complex
+# z = x + iy is dL/dx + i dL/dy, the conjugate Wirtinger derivative (times 2). For a holomorphic
+# op y = f(z) the chain rule then reads grad_z = grad_y * conj(f'(z)): mul gives g * conj(b),
+# matmul g @ b.mH, exp g * conj(exp(z)). Each backward is written once, for real numbers; when
+# its incoming gradient is complex it conjugates the saved operands first (``conj_all``). For
+# formulas made of +, -, *, / and functions with real Taylor coefficients (exp, sin, ...),
+# f'(conj z) == conj(f'(z)), so this yields exactly the conjugated derivative. The check is one
+# dtype test on the gradient: real tensors take the unchanged path. A real input that met a
+# complex one gets the real part of its gradient (engine ``_fit``, ``ToCopy.backward``).
+
+
+def conj_all(*xs) -> tuple:
+    """``xs`` conjugated (Tensors and python numbers; None passes through).
+
+    See NOTE [ complex gradients ].
+    """
+    return tuple(
+        x.conj() if isinstance(x, Tensor) else x if x is None else x.conjugate() for x in xs
+    )
 
 
 def dims_of(dim, ndim: int) -> tuple:

@@ -6,11 +6,12 @@ then see operands of one dtype, and broadcasting is undone by the engine.
 
 from __future__ import annotations
 
+import cmath
 import math
 
 from .._tensor import check_same_device
 from ..autograd.function import Primitive, apply_binary
-from ._util import D, Tensor, _make, is_scalar, np, promote, state, xp_of
+from ._util import D, Tensor, _make, conj_all, is_scalar, np, promote, state, xp_of
 
 # ---------------------------------------------------------------------------------------------
 # binary arithmetic
@@ -53,6 +54,8 @@ class Mul(Primitive):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        if g._data.dtype.kind == "c":  # NOTE [ complex gradients ]
+            a, b = conj_all(a, b)
         ga = g * b if ctx.needs_input_grad[0] else None
         gb = g * a if ctx.needs_input_grad[1] else None
         return ga, gb
@@ -69,6 +72,8 @@ class Div(Primitive):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        if g._data.dtype.kind == "c":  # NOTE [ complex gradients ]
+            a, b = conj_all(a, b)
         ga = g / b if ctx.needs_input_grad[0] else None
         gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
@@ -86,6 +91,8 @@ class Pow(Primitive):
     @staticmethod
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
+        if g._data.dtype.kind == "c":
+            return _pow_backward_complex(ctx, g, a, b, out)
         ga = gb = None
         if ctx.needs_input_grad[0]:
             if isinstance(b, Tensor):
@@ -94,11 +101,40 @@ class Pow(Primitive):
             else:
                 ga = g * b * a.pow(b - 1) if b != 0 else g * 0
         if ctx.needs_input_grad[1]:
-            la = where(a > 0, a, ones_like_(a)).log() if isinstance(a, Tensor) else math.log(a)
+            if isinstance(a, Tensor):
+                la = where(a > 0, a, ones_like_(a)).log()
+            else:  # as PyTorch: log(0) = -inf (masked below), log(a < 0) = nan
+                la = math.log(a) if a > 0 else -math.inf if a == 0 else math.nan
             gb = g * out * la
             if isinstance(a, Tensor):
                 gb = where((a == 0) & (b >= 0), zeros_like_(gb), gb)
+            elif a == 0:
+                gb = where(b >= 0, zeros_like_(gb), gb)
         return ga, gb
+
+
+def _pow_backward_complex(ctx, g, a, b, out):
+    """Pow's gradients for complex operands: each derivative is computed, then conjugated
+    (NOTE [ complex gradients ]); ``a ** b`` has a branch cut, so conjugating the operands
+    first could land on its other side."""
+    ga = gb = None
+    if ctx.needs_input_grad[0]:
+        if isinstance(b, Tensor):
+            ga = g * (b * a.pow(b - 1)).conj()
+            ga = where(b == 0, zeros_like_(ga), ga)
+        else:
+            ga = g * (b * a.pow(b - 1)).conj() if b != 0 else g * 0
+    if ctx.needs_input_grad[1]:
+        # as PyTorch: log(0) = -inf, and 0 ** b has gradient 0 where b is real and >= 0
+        nonneg = (b.real >= 0) & (b.imag == 0) if b.is_complex() else b >= 0
+        if isinstance(a, Tensor):
+            gb = g * (out * a.log()).conj()
+            gb = where((a == 0) & nonneg, zeros_like_(gb), gb)
+        else:
+            gb = g * (out * (cmath.log(a) if a != 0 else -math.inf)).conj()
+            if a == 0:
+                gb = where(nonneg, zeros_like_(gb), gb)
+    return ga, gb
 
 
 class Maximum(Primitive):
@@ -435,7 +471,11 @@ def _out(result, out):
 # unary math: (name, forward on arrays, backward from x, out, grad, which to save)
 
 
-def _unary(name, fwd, bwd, save="x", float_op=True, doc=""):
+def _unary(name, fwd, bwd, save="x", float_op=True, doc="", holomorphic=True):
+    """A one-input op; ``bwd(x, y, g)`` is its real-number backward. A ``holomorphic`` op gets
+    its saved x and y conjugated when ``g`` is complex (NOTE [ complex gradients ]); the others
+    handle complex inputs in ``bwd`` themselves."""
+
     class Op(Primitive):
         @staticmethod
         def forward(ctx, x):
@@ -451,6 +491,8 @@ def _unary(name, fwd, bwd, save="x", float_op=True, doc=""):
         @staticmethod
         def backward(ctx, g):
             saved = ctx.saved_tensors
+            if holomorphic and g._data.dtype.kind == "c":
+                saved = conj_all(*saved)
             if save == "x":
                 return bwd(saved[0], None, g)
             if save == "y":
@@ -506,6 +548,8 @@ atanh, _ = _unary("atanh", np.arctanh, lambda x, y, g: g / (1 - x * x))
 
 
 def _sigmoid_fwd(a):
+    if a.dtype.kind == "c":  # no ordering to split on: the direct formula
+        return 1 / (1 + np.exp(-a))
     # Stable for large |a|: exp only ever sees non-positive arguments.
     e = np.exp(-np.abs(a))
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
@@ -540,10 +584,16 @@ def erfc(input, *, out=None):
 
 
 def _abs_bwd(x, y, g):
+    if x._data.dtype.kind == "c":
+        # g * sgn(x), sgn(x) = x / |x| (0 at 0), written with differentiable ops so that double
+        # backward sees its dependence on x (sign's gradient is zero only for real x)
+        ax = x.abs()
+        zero = ax == 0
+        return g * where(zero, zeros_like_(x), x / where(zero, ones_like_(ax), ax))
     return g * x.sign()
 
 
-abs, Abs = _unary("abs", np.abs, _abs_bwd, float_op=False)
+abs, Abs = _unary("abs", np.abs, _abs_bwd, float_op=False, holomorphic=False)
 absolute = abs
 neg, Neg = _unary("neg", np.negative, lambda x, y, g: -g, save="", float_op=False)
 negative = neg
@@ -945,6 +995,8 @@ class ToCopy(Primitive):
     @staticmethod
     def backward(ctx, g):
         dt, dev = ctx.src
+        if g._data.dtype.kind == "c" and dt.kind != "c":
+            g = g.real  # a real source gets the real part (NOTE [ complex gradients ])
         return (
             to_copy(
                 g,

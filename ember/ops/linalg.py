@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..amp import autocast_mode as _autocast
 from ..autograd.function import Primitive
-from ._util import Tensor, np, promote, wrap_dim, xp_of
+from ._util import Tensor, conj_all, np, promote, wrap_dim, xp_of
 
 
 class MatMul(Primitive):
@@ -24,6 +24,8 @@ class MatMul(Primitive):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        if g._data.dtype.kind == "c":  # g @ b.mH, a.mH @ g: NOTE [ complex gradients ]
+            a, b = conj_all(a, b)
         ga = g @ b.mT if ctx.needs_input_grad[0] else None
         gb = None
         if ctx.needs_input_grad[1]:
@@ -266,6 +268,8 @@ class Einsum(Primitive):
         ins, out = ctx.eq.split("->")
         subs = ins.split(",")
         ops = ctx.saved_tensors
+        if g._data.dtype.kind == "c":  # multilinear: NOTE [ complex gradients ]
+            ops = conj_all(*ops)
         grads = [None]
         for i, s in enumerate(subs):
             if not ctx.needs_input_grad[i + 1]:
