@@ -5,6 +5,8 @@ from __future__ import annotations
 import ember
 
 __all__ = [
+    "cat",
+    "stack",
     "greater_than_eq",
     "lower_cholesky",
     "multinomial",
@@ -206,6 +208,51 @@ class _PositiveDefinite(Constraint):
         return symmetric & ember.linalg.cholesky_ex(value).info.eq(0)
 
 
+class _Cat(Constraint):
+    """Each constraint of ``cseq`` on its chunk (of ``lengths``) along ``dim``."""
+
+    def __init__(self, cseq, dim=0, lengths=None):
+        self.cseq = list(cseq)
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        self.dim = dim
+
+    @property
+    def is_discrete(self):
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self):
+        return max(c.event_dim for c in self.cseq)
+
+    def check(self, value):
+        checks, start = [], 0
+        for c, length in zip(self.cseq, self.lengths):
+            checks.append(c.check(value.narrow(self.dim, start, length)))
+            start += length
+        return ember.cat(checks, self.dim)
+
+
+class _Stack(Constraint):
+    """Each constraint of ``cseq`` on its slice along ``dim``."""
+
+    def __init__(self, cseq, dim=0):
+        self.cseq = list(cseq)
+        self.dim = dim
+
+    @property
+    def is_discrete(self):
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self):
+        dim = max(c.event_dim for c in self.cseq)
+        return dim + 1 if self.dim + dim < 0 else dim
+
+    def check(self, value):
+        slices = [value.select(self.dim, i) for i in range(value.size(self.dim))]
+        return ember.stack([c.check(v) for c, v in zip(self.cseq, slices)], self.dim)
+
+
 dependent = _Dependent()
 real = _Real()
 boolean = _Boolean()
@@ -227,3 +274,5 @@ positive_integer = _IntegerGreaterThan(1)
 multinomial = _Multinomial
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()
+cat = _Cat
+stack = _Stack
