@@ -355,6 +355,20 @@ BINARY_OPS = [
     ),
     _ops_binary("true_divide", nonzero_rhs=True, inplace=True),
     _ops_binary("pow", low=0.5, high=2.0, extra=_pow_extra, dtypes=("float32", "float64")),
+    OpInfo(  # zero and negative bases: PyTorch's inf / nan gradients (not smooth: no gradcheck)
+        "pow_edges",
+        lambda make: [
+            S(
+                T(np.array([-2.0, -2.0, -2.0, 0.0, 0.0, 0.0, 2.0])),
+                T(np.array([0.5, 1.0, 2.0, -1.0, 0.0, 2.0, -1.0])),
+            )
+        ],
+        call=lambda lib, a, b: lib.pow(a, b),
+        method="pow",
+        dtypes=("float32", "float64"),
+        gradcheck_samples=0,
+        gradgrad=False,
+    ),
     _ops_binary("maximum", inplace=False, dtypes=ALL),
     _ops_binary("minimum", inplace=False, dtypes=ALL),
     _ops_binary("remainder", nonzero_rhs=True, gradgrad=True),

@@ -102,7 +102,10 @@ class Pow(Primitive):
                 ga = g * b * a.pow(b - 1) if b != 0 else g * 0
         if ctx.needs_input_grad[1]:
             if isinstance(a, Tensor):
+                # log(a) where a > 0; as PyTorch, -inf at 0 (masked below when b >= 0) and nan
+                # below 0. Taking the log of 1 instead keeps a second derivative finite at 0.
                 la = where(a > 0, a, ones_like_(a)).log()
+                la = where(a > 0, la, where(a == 0, -math.inf, math.nan))
             else:  # as PyTorch: log(0) = -inf (masked below), log(a < 0) = nan
                 la = math.log(a) if a > 0 else -math.inf if a == 0 else math.nan
             gb = g * out * la
