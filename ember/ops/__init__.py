@@ -1,5 +1,6 @@
 """ember's primitive and composite ops, grouped by kind; re-exported at ``ember.*``."""
 
+from .. import _dtype
 from . import composite, creation, elementwise, extra, gamma, index, linalg, reduce, shape  # noqa: F401
 from ._util import scalar_like  # noqa: F401
 from .composite import *  # noqa: F401,F403
@@ -53,6 +54,43 @@ tril_ = inplace(shape.tril, "tril_")
 triu_ = inplace(shape.triu, "triu_")
 lgamma_ = inplace(gamma.lgamma, "lgamma_")
 digamma_ = inplace(gamma.digamma, "digamma_")
+addmv_ = inplace(linalg.addmv, "addmv_")
+gcd_ = inplace(composite.gcd, "gcd_")
+lcm_ = inplace(composite.lcm, "lcm_")
+ldexp_ = inplace(composite.ldexp, "ldexp_")
+
+
+def _float_power_(self, exponent):
+    # float_power computes in double precision, so only a double (or complex double) tensor
+    # can hold the result in place.
+    if self.dtype not in (_dtype.float64, _dtype.complex128):
+        raise RuntimeError(
+            f"the base given to float_power_ has dtype {self.dtype.scalar_name} but the "
+            "operation's result requires dtype Double"
+        )
+    return inplace(elementwise.float_power, "float_power_")(self, exponent)
+
+
+# In-place forms PyTorch has as Tensor methods only (no ``torch.addmm_``).
+_INPLACE_METHODS = {
+    name: inplace(fn, name)
+    for name, fn in {
+        "addmm_": linalg.addmm,
+        "addbmm_": linalg.addbmm,
+        "baddbmm_": linalg.baddbmm,
+        "addr_": composite.addr,
+        "copysign_": composite.copysign,
+        "heaviside_": composite.heaviside,
+        "hypot_": composite.hypot,
+        "bitwise_left_shift_": elementwise.bitwise_left_shift,
+        "bitwise_right_shift_": elementwise.bitwise_right_shift,
+        "mvlgamma_": gamma.mvlgamma,
+        "polygamma_": gamma.polygamma_method,
+        "put_": composite.put,
+        "index_reduce_": composite.index_reduce,
+    }.items()
+}
+_INPLACE_METHODS["float_power_"] = _float_power_
 
 # Functions that are also Tensor methods (``x.exp()``): the function's first parameter is the
 # tensor, so the function itself is the method.
@@ -78,6 +116,7 @@ arccosh_ arctanh_ tril_ triu_
 copysign cummin diag_embed diagflat diff dist dsplit gcd get_device heaviside hsplit hypot
 is_nonzero is_same_size is_signed kron lcm ldexp logaddexp logaddexp2 logcumsumexp positive
 quantile ravel rot90 signbit split_with_sizes vsplit lgamma digamma mvlgamma lgamma_ digamma_
+addr addmv_ gcd_ lcm_ ldexp_ select_scatter slice_scatter diagonal_scatter put index_reduce
 unique_consecutive histc cov corrcoef nanmedian nanquantile frexp nextafter index_copy renorm
 sum sum_to_size mean nansum nanmean prod max min amax amin aminmax argmax argmin var std logsumexp
 norm all any count_nonzero cumsum cumprod cummax sort argsort msort topk kthvalue median
@@ -101,4 +140,5 @@ METHOD_OVERRIDES = {
     "polygamma": gamma.polygamma_method,
     "unfold": composite.unfold_method,
     **extra.METHODS,
+    **_INPLACE_METHODS,
 }

@@ -27,10 +27,12 @@ from .reduce import cummax, cumsum, norm, sort
 from .shape import cat, flip, movedim, narrow, reshape, split, tensor_split, transpose
 
 __all__ = [
+    "addr",
     "copysign",
     "cummin",
     "diag_embed",
     "diagflat",
+    "diagonal_scatter",
     "diff",
     "dist",
     "dsplit",
@@ -39,6 +41,7 @@ __all__ = [
     "heaviside",
     "hsplit",
     "hypot",
+    "index_reduce",
     "is_nonzero",
     "is_same_size",
     "is_signed",
@@ -49,10 +52,13 @@ __all__ = [
     "logaddexp2",
     "logcumsumexp",
     "positive",
+    "put",
     "quantile",
     "ravel",
     "rot90",
+    "select_scatter",
     "signbit",
+    "slice_scatter",
     "split_with_sizes",
     "vsplit",
 ]
@@ -534,3 +540,171 @@ def get_device(input: Tensor) -> int:
         -1
     """
     return -1 if input.device.type == "cpu" else (input.device.index or 0)
+
+
+# -- outer-product update, scatters into slices, flat put, index_reduce --------------------------
+
+
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """``beta * input + alpha * outer(vec1, vec2)`` (``input`` is ignored when beta is 0).
+
+    Example:
+        >>> ember.addr(ember.zeros(2, 2), ember.tensor([1.0, 2.0]), ember.tensor([3.0, 4.0]))
+        tensor([[3., 4.],
+                [6., 8.]])
+    """
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        _need_input("addr", v)
+        if v.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v.ndim}-D")
+    _need_input("addr", input)
+    from .linalg import outer
+
+    prod = outer(vec1, vec2)
+    if alpha != 1:
+        prod = prod * alpha
+    check_broadcast(input.shape, prod.shape)
+    if beta == 0:  # as PyTorch: nan / inf in input do not leak through beta = 0
+        return prod + input.detach().new_zeros(()).to(prod.dtype)
+    return (input if beta == 1 else input * beta) + prod
+
+
+def _slice_shape(shape, key) -> tuple:
+    """Shape of ``x[key]`` for a tensor of ``shape`` (basic indexing), without any data."""
+    return np.lib.stride_tricks.as_strided(np.zeros(1), tuple(shape), (0,) * len(shape))[key].shape
+
+
+def _scatter_into(input: Tensor, src: Tensor, key: tuple) -> Tensor:
+    want = _slice_shape(input.shape, key)
+    if tuple(src.shape) != tuple(want):
+        raise RuntimeError(
+            "expected src to have a size equal to the slice of self. "
+            f"src size = {list(src.shape)}, slice size = {list(want)}"
+        )
+    from .index import index_put
+
+    return index_put(input, key, src)
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+    """A copy of ``input`` whose slice ``select(dim, index)`` is ``src``.
+
+    Example:
+        >>> ember.select_scatter(ember.zeros(2, 2), ember.ones(2), 0, 0)
+        tensor([[1., 1.],
+                [0., 0.]])
+    """
+    _need_input("select_scatter", input)
+    d = wrap_dim(dim, input.ndim)
+    n = input.shape[d]
+    if not -n <= index < n:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {list(input.shape)} "
+            f"at dimension {dim}"
+        )
+    return _scatter_into(input, src, (slice(None),) * d + (int(index),))
+
+
+def slice_scatter(
+    input: Tensor, src: Tensor, dim: int = 0, start=None, end=None, step: int = 1
+) -> Tensor:
+    """A copy of ``input`` whose slice ``start:end:step`` along ``dim`` is ``src``.
+
+    Example:
+        >>> ember.slice_scatter(ember.zeros(4), ember.ones(2), start=0, step=2)
+        tensor([1., 0., 1., 0.])
+    """
+    _need_input("slice_scatter", input)
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    d = wrap_dim(dim, input.ndim)
+    return _scatter_into(input, src, (slice(None),) * d + (slice(start, end, step),))
+
+
+def diagonal_scatter(
+    input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1
+) -> Tensor:
+    """A copy of ``input`` whose ``diagonal(offset, dim1, dim2)`` is ``src``.
+
+    Example:
+        >>> ember.diagonal_scatter(ember.zeros(2, 2), ember.ones(2))
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+    _need_input("diagonal_scatter", input)
+    d1, d2 = wrap_dim(dim1, input.ndim), wrap_dim(dim2, input.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    n1, n2 = input.shape[d1], input.shape[d2]
+    length = builtins.max(
+        0, builtins.min(n1 + builtins.min(offset, 0), n2 - builtins.max(offset, 0))
+    )
+    want = [n for i, n in enumerate(input.shape) if i not in (d1, d2)] + [length]
+    if list(src.shape) != want:
+        raise RuntimeError(
+            "expected src to have a size equal to the slice of self. "
+            f"src size = {list(src.shape)}, slice size = {want}"
+        )
+    from .index import index_put
+
+    xp = xp_of(input._data)
+    rows = _make(xp.arange(length) + builtins.max(-offset, 0))
+    cols = _make(xp.arange(length) + builtins.max(offset, 0))
+    moved = movedim(input, (d1, d2), (0, 1))
+    out = index_put(moved, (rows, cols), movedim(src, -1, 0))
+    return movedim(out, (0, 1), (d1, d2))
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``source`` written at ``index`` into its flattened elements.
+
+    Example:
+        >>> ember.put(ember.zeros(2, 2), ember.tensor([0, 3]), ember.tensor([1.0, 2.0]))
+        tensor([[1., 0.],
+                [0., 2.]])
+    """
+    _need_input("put", input)
+    if index.dtype != D.int64:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {index.dtype}")
+    if index.numel() != source.numel():
+        raise IndexError(
+            f"put_(): Expected source and index to have the same number of elements, but got "
+            f"source.numel() = {source.numel()}, index.numel() = {index.numel()}"
+        )
+    n = input.numel()
+    flat_idx = index._data.reshape(-1)
+    bad = flat_idx[(flat_idx >= n) | (flat_idx < -n)]
+    if bad.size:
+        raise IndexError(
+            f"out of range: tried to access index {int(bad[0])} on a tensor of {n} elements."
+        )
+    from .index import index_put
+
+    flat = reshape(input, (-1,))
+    out = index_put(flat, (reshape(index, (-1,)),), reshape(source, (-1,)), accumulate)
+    return reshape(out, input.shape)
+
+
+def index_reduce(
+    input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *, include_self=True
+) -> Tensor:
+    """Reduce (prod, mean, amax or amin) the slices of ``source`` into ``input`` at ``index``.
+
+    Example:
+        >>> src = ember.tensor([2.0, 3.0])
+        >>> ember.index_reduce(ember.ones(2), 0, ember.tensor([0, 0]), src, "prod")
+        tensor([6., 1.])
+    """
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(
+            "index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
+            f"{reduce}."
+        )
+    _need_input("index_reduce", input)
+    d = wrap_dim(dim, input.ndim)
+    if index.ndim > 1:
+        raise IndexError("index_reduce_(): Index is supposed to be a vector")
+    shape = [1] * source.ndim
+    shape[d if source.ndim else 0] = -1
+    idx = reshape(index, shape).expand(source.shape)
+    return input.scatter_reduce(d, idx, source, reduce, include_self=include_self)

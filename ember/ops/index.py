@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..autograd.function import Primitive
+from ..autograd.function import Primitive, once_differentiable
 from ._util import D, Tensor, _make, np, state, wrap_dim, xp_of
 from .elementwise import _assign, _check_inplace, where
 from .shape import _share
@@ -372,26 +372,91 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         )
         cnt = where(cnt == 0, cnt.new_ones(()), cnt)
         return total / cnt if input.is_floating_point() else total // cnt
-    xp = xp_of(input._data)
-    out = input._data.copy()
-    s = src._data[tuple(slice(0, k) for k in index.shape)]
-    grids = _grids(index._data, d)
-    if not include_self:
-        fill = {"prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
-        out[grids] = (
-            fill
-            if out.dtype.kind == "f"
-            else (
-                np.iinfo(out.dtype).min
-                if reduce == "amax"
-                else np.iinfo(out.dtype).max
-                if reduce == "amin"
-                else 1
-            )
+    if reduce not in ("prod", "amax", "amin"):
+        raise RuntimeError(
+            f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
         )
-    uf = {"prod": xp.multiply, "amax": xp.maximum, "amin": xp.minimum}[reduce]
-    uf.at(out, grids, s)
-    return _make(out)
+    if src._data.dtype != input._data.dtype:
+        src = src.to(input.dtype)
+    return ScatterReduce.apply(input, d, index, src, reduce, include_self)
+
+
+class ScatterReduce(Primitive):
+    """scatter_reduce with 'prod', 'amax' or 'amin' (sum and mean are built from scatter_add).
+
+    Gradients as PyTorch's: amax/amin share the gradient evenly among the participants equal
+    to the result (the input's own value counts when ``include_self``); prod gives each
+    participant the product of the others, zeros included (no division by a zero).
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim, idx, src, reduce, include_self):
+        out = x.copy()
+        s = src[tuple(slice(0, k) for k in idx.shape)]
+        grids = _grids(idx, dim)
+        if not include_self:
+            if out.dtype.kind == "f":
+                fill = {"prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
+            else:
+                info = np.iinfo(out.dtype)
+                fill = {"prod": 1, "amax": info.min, "amin": info.max}[reduce]
+            out[grids] = fill
+        xp = xp_of(x)
+        uf = {"prod": xp.multiply, "amax": xp.maximum, "amin": xp.minimum}[reduce]
+        uf.at(out, grids, s)
+        if any(ctx.needs_input_grad):
+            ctx.cfg = (dim, reduce, include_self, src.shape)
+            ctx.save_for_backward(x, idx, s, out)
+        return out
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g):
+        x, idx, s, out = (t._data for t in ctx.saved_tensors)
+        dim, reduce, include_self, src_shape = ctx.cfg
+        xp = xp_of(x)
+        g = g._data
+        grids = _grids(idx, dim)
+        hit = xp.zeros(out.shape, bool)
+        hit[grids] = True
+        if reduce == "prod":
+            # d out / d x at a reduced position: the product of the src values sent there.
+            p_src = xp.ones_like(out)
+            xp.multiply.at(p_src, grids, s)
+            gx = xp.where(hit, g * p_src if include_self else 0, g)
+            # d out / d s_j: the product of the other participants. Count zeros per target so
+            # that no zero is divided by: one zero -> the product of the non-zeros for it,
+            # two or more -> 0.
+            own = include_self & hit
+            zeros = (own & (x == 0)).astype(np.int64)
+            _add_at(zeros, grids, (s == 0).astype(np.int64))
+            nz = xp.where(own & (x != 0), x, 1)
+            xp.multiply.at(nz, grids, xp.where(s != 0, s, 1))
+            nz_t, zeros_t = nz[grids], zeros[grids]
+            safe = xp.where(s != 0, s, 1)
+            d_s = xp.where(
+                s != 0, xp.where(zeros_t == 0, nz_t / safe, 0), xp.where(zeros_t == 1, nz_t, 0)
+            )
+        else:
+            at_t = s == out[grids]
+            own = (x == out) & hit if include_self else xp.zeros(out.shape, bool)
+            count = own.astype(out.dtype)
+            _add_at(count, grids, at_t.astype(out.dtype))
+            share = g / xp.where(count > 0, count, 1)
+            gx = xp.where(hit, share * own, g)
+            d_s = at_t.astype(out.dtype)
+            g = share
+        gs = xp.zeros(src_shape, out.dtype)
+        gs[tuple(slice(0, k) for k in idx.shape)] = g[grids] * d_s
+        need = ctx.needs_input_grad
+        return (
+            _make(gx) if need[0] else None,
+            None,
+            None,
+            _make(gs) if need[3] else None,
+            None,
+            None,
+        )
 
 
 class IndexSelect(Primitive):
