@@ -8,10 +8,19 @@ import ember
 from ember.nn.functional import softplus
 
 from .bernoulli import Bernoulli
+from .beta import Beta
+from .binomial import Binomial
 from .categorical import Categorical
+from .dirichlet import Dirichlet
+from .exp_family import ExponentialFamily
+from .gamma import Gamma
+from .geometric import Geometric
 from .independent import Independent
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
+from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .poisson import Poisson
 from .uniform import Uniform
 from .utils import _sum_rightmost
 
@@ -123,3 +132,191 @@ def _kl_independent_independent(p, q):
         raise NotImplementedError
     result = kl_divergence(p.base_dist, q.base_dist)
     return _sum_rightmost(result, p.reinterpreted_batch_ndims)
+
+
+# --- Gamma family, multivariate normals and discrete counts -------------------------------
+
+
+def _kl_gaussian(p_half_log_det, p_sqrt_cov, p_loc, q_scale_tril, q_loc):
+    """KL between two Gaussians given p's covariance square root (any n x m factor S with
+    S S^T = cov_p) and q's Cholesky factor: 0.5 (tr(cov_q^-1 cov_p) + maha - n) + log-dets."""
+    n = p_loc.shape[-1]
+    solve = ember.linalg.solve_triangular
+    trace = solve(q_scale_tril, p_sqrt_cov, upper=False).pow(2).sum((-2, -1))
+    diff = (q_loc - p_loc).unsqueeze(-1)
+    maha = solve(q_scale_tril, diff, upper=False).squeeze(-1).pow(2).sum(-1)
+    q_half_log_det = q_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+    return q_half_log_det - p_half_log_det + 0.5 * (trace + maha - n)
+
+
+def _gaussian_parts(d):
+    """(half log det, covariance square root, loc) of an (LowRank)MultivariateNormal."""
+    if isinstance(d, LowRankMultivariateNormal):
+        sqrt_cov = ember.cat([d.cov_factor, ember.diag_embed(d.cov_diag.sqrt())], -1)
+        return 0.5 * d._log_det(), sqrt_cov, d.loc
+    return (
+        d._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1),
+        d._unbroadcasted_scale_tril,
+        d.loc,
+    )
+
+
+def _q_scale_tril(d):
+    if isinstance(d, LowRankMultivariateNormal):
+        return ember.linalg.cholesky(d._dense_cov())
+    return d._unbroadcasted_scale_tril
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_mvn_mvn(p, q):
+    if p.event_shape != q.event_shape:
+        raise ValueError(
+            "KL-divergence between two Multivariate Normals with different event shapes "
+            "cannot be computed"
+        )
+    half_log_det, sqrt_cov, loc = _gaussian_parts(p)
+    return _kl_gaussian(half_log_det, sqrt_cov, loc, _q_scale_tril(q), q.loc)
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    # Bregman divergence of the log normalizer F: F(q) - F(p) - <theta_q - theta_p, F'(p)>
+    if type(p) is not type(q):
+        raise NotImplementedError(
+            "The cross KL-divergence between different exponential families cannot be computed "
+            "using Bregman divergences"
+        )
+    p_params = [t.detach().requires_grad_() for t in p._natural_params]
+    q_params = q._natural_params
+    with ember.enable_grad():
+        lg_p = p._log_normalizer(*p_params)
+        grads = ember.autograd.grad(lg_p.sum(), p_params, create_graph=True)
+    result = q._log_normalizer(*q_params) - lg_p
+    for pp, qp, g in zip(p_params, q_params, grads):
+        term = (qp - pp) * g
+        result = result - _sum_rightmost(term, len(q.event_shape))
+    return result
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p, q):
+    a_p, b_p, a_q, b_q = p.concentration, p.rate, q.concentration, q.rate
+    return (
+        a_q * (b_p / b_q).log()
+        + ember.lgamma(a_q)
+        - ember.lgamma(a_p)
+        + (a_p - a_q) * ember.digamma(a_p)
+        + (b_q - b_p) * (a_p / b_p)
+    )
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p, q):
+    return _kl_dirichlet_dirichlet(p._dirichlet, q._dirichlet)
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    c_p, c_q = p.concentration, q.concentration
+    sum_p = c_p.sum(-1)
+    t1 = ember.lgamma(sum_p) - ember.lgamma(c_q.sum(-1))
+    t2 = (ember.lgamma(c_p) - ember.lgamma(c_q)).sum(-1)
+    t3 = (c_p - c_q) * (ember.digamma(c_p) - ember.digamma(sum_p).unsqueeze(-1))
+    return t1 - t2 + t3.sum(-1)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    # E_p[x] = 1 / p - 1 failures, each costing log(1 - q) under q
+    return -p.entropy() - (1.0 / p.probs - 1.0) * (-q.probs).log1p() - q.probs.log()
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError(
+            "KL between Binomials where q.total_count > p.total_count is not implemented"
+        )
+    kl = p.total_count * _kl_bernoulli_bernoulli(p, q)
+    return ember.where(p.total_count > q.total_count, _inf_like(kl), kl)
+
+
+@register_kl(Bernoulli, Poisson)
+def _kl_bernoulli_poisson(p, q):
+    return -p.entropy() - (p.probs * q.rate.log() - q.rate)
+
+
+@register_kl(Poisson, Bernoulli)
+@register_kl(Poisson, Binomial)
+def _kl_poisson_infinity(p, q):
+    return _inf_like(p.rate)
+
+
+def _beta_moments(p):
+    """(E[x], Var[x], E[log x]) of a Beta distribution."""
+    a, b = p.concentration1, p.concentration0
+    return p.mean, p.variance, ember.digamma(a) - ember.digamma(a + b)
+
+
+def _kl_to_normal(p_entropy, mean, var, q):
+    e_sq = var + (mean - q.loc).pow(2)
+    return -p_entropy + (q.scale * math.sqrt(2 * math.pi)).log() + e_sq / (2 * q.scale.pow(2))
+
+
+def _gamma_cross_entropy(e_x, e_log_x, q):
+    """-E_p[log q(x)] for q = Gamma(alpha, beta), from E_p[x] and E_p[log x]."""
+    a, b = q.concentration, q.rate
+    return -(a * b.log() - ember.lgamma(a) + (a - 1) * e_log_x - b * e_x)
+
+
+@register_kl(Beta, Normal)
+def _kl_beta_normal(p, q):
+    mean, var, _ = _beta_moments(p)
+    return _kl_to_normal(p.entropy(), mean, var, q)
+
+
+@register_kl(Gamma, Normal)
+def _kl_gamma_normal(p, q):
+    return _kl_to_normal(p.entropy(), p.mean, p.variance, q)
+
+
+@register_kl(Beta, Gamma)
+def _kl_beta_gamma(p, q):
+    mean, _, e_log = _beta_moments(p)
+    return -p.entropy() + _gamma_cross_entropy(mean, e_log, q)
+
+
+@register_kl(Beta, Uniform)
+def _kl_beta_uniform(p, q):
+    result = -p.entropy() + (q.high - q.low).log()
+    return ember.where((q.low > 0) | (q.high < 1), _inf_like(result), result)
+
+
+def _uniform_mean_log(low, high):
+    """E[log x] for x ~ Uniform(low, high), 0 <= low < high."""
+    return (ember.xlogy(high, high) - ember.xlogy(low, low)) / (high - low) - 1
+
+
+@register_kl(Uniform, Beta)
+def _kl_uniform_beta(p, q):
+    a, b = q.concentration1, q.concentration0
+    e_log_x = _uniform_mean_log(p.low, p.high)
+    e_log_1mx = _uniform_mean_log(1 - p.high, 1 - p.low)
+    log_beta = ember.lgamma(a) + ember.lgamma(b) - ember.lgamma(a + b)
+    result = -p.entropy() - ((a - 1) * e_log_x + (b - 1) * e_log_1mx - log_beta)
+    return ember.where((p.low < 0) | (p.high > 1), _inf_like(result), result)
+
+
+@register_kl(Uniform, Gamma)
+def _kl_uniform_gamma(p, q):
+    e_log_x = _uniform_mean_log(p.low, p.high)
+    result = -p.entropy() + _gamma_cross_entropy(p.mean, e_log_x, q)
+    return ember.where(p.low < 0, _inf_like(result), result)

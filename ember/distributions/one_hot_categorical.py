@@ -9,7 +9,7 @@ from . import constraints
 from .categorical import Categorical
 from .distribution import Distribution
 
-__all__ = ["OneHotCategorical"]
+__all__ = ["OneHotCategorical", "OneHotCategoricalStraightThrough"]
 
 
 class OneHotCategorical(Distribution):
@@ -89,3 +89,22 @@ class OneHotCategorical(Distribution):
         if expand:
             values = values.expand((n,) + tuple(self.batch_shape) + (n,))
         return values
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """One-hot categorical whose ``rsample`` passes gradients to ``probs`` straight through
+    (the forward value is the hard sample, the gradient that of ``probs``).
+
+    Example::
+
+        >>> d = OneHotCategoricalStraightThrough(probs=ember.tensor([0.25, 0.75]))
+        >>> d.rsample().shape
+        ember.Size([2])
+    """
+
+    has_rsample = True
+
+    def rsample(self, sample_shape=()):
+        samples = self.sample(sample_shape)
+        probs = self._categorical.probs
+        return samples + (probs - probs.detach())
