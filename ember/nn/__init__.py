@@ -11,7 +11,12 @@ Example:
 from . import functional, init, utils  # noqa: F401
 from . import functional as F  # noqa: F401
 from .modules import *  # noqa: F401,F403
-from .parameter import Buffer, Parameter  # noqa: F401
+from .parameter import (  # noqa: F401
+    Buffer,
+    Parameter,
+    UninitializedBuffer,
+    UninitializedParameter,
+)
 
 
 # Sequence models live in their own files (written separately); they plug in when present.

@@ -27,6 +27,7 @@ from ..ops.elementwise import _need_input
 from ..ops.elementwise import inplace as _inplace
 from ..ops.elementwise import where as _where
 from ..ops.pool import *  # noqa: F401,F403
+from ..ops.pool_extra import *  # noqa: F401,F403
 from ._attention import *  # noqa: F401,F403
 from ._ctc import *  # noqa: F401,F403
 
