@@ -174,6 +174,7 @@ _LAZY = {
     "jit": ".jit",
     "linalg": ".linalg",
     "distributions": ".distributions",
+    "func": ".func",
 }
 _LAZY_ATTRS = {
     "relu": ".nn.functional",

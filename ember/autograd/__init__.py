@@ -19,11 +19,14 @@ __all__ = [
     "Function",
     "GradcheckError",
     "Node",
+    "Variable",
     "backward",
     "detect_anomaly",
     "enable_grad",
     "function",
+    "functional",
     "grad",
+    "graph",
     "gradcheck",
     "gradgradcheck",
     "inference_mode",
@@ -48,4 +51,13 @@ def __getattr__(name):
         g["gradcheck"], g["gradgradcheck"] = mod.gradcheck, mod.gradgradcheck
         g["GradcheckError"] = mod.GradcheckError
         return g[name]
+    if name in ("functional", "graph", "variable"):  # submodules, loaded on first use
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    if name == "Variable":
+        from .variable import Variable
+
+        globals()["Variable"] = Variable
+        return Variable
     raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")

@@ -127,6 +127,8 @@ class Node:
                 t = _make(obj, self, nr)
                 t._vc = vc
                 out.append(t)
+            elif kind == 3:  # packed by a saved-tensor hook: ``aux`` is its unpack hook
+                out.append(_unpack_saved(aux, obj))
             else:  # a constant (or None)
                 keep = obj is None or hasattr(obj, "_data") or not hasattr(obj, "shape")
                 out.append(obj if keep else _make(obj))
@@ -288,6 +290,8 @@ class Function:
                     res = (t,)
                     ctx._saved = tuple(_resolve_saved(x, args, res) for x in ctx._to_save)
                     ctx._to_save = None
+                    if _saved_hooks:
+                        _pack_saved(ctx)
                 return t
             outs = None
             arrays = tuple(_np.asarray(o) if isinstance(o, _generic) else o for o in out)
@@ -359,6 +363,8 @@ def _apply_first(cls, args):
                 saved.append(_resolve_saved(x, args, (t,)))
         ctx._saved = tuple(saved)
         ctx._to_save = None
+        if _saved_hooks:
+            _pack_saved(ctx)
     return t
 
 
@@ -416,6 +422,8 @@ def apply_binary(cls, a, b):
         res = (t,)
         ctx._saved = tuple(_resolve_saved(x, (a, b), res) for x in ctx._to_save)
         ctx._to_save = None
+        if _saved_hooks:
+            _pack_saved(ctx)
     return t
 
 
@@ -471,6 +479,8 @@ def _record(ctx, args, outs, arrays, raw, single):
         res = tuple(results)
         ctx._saved = tuple(_resolve_saved(x, args, res, raw) for x in ctx._to_save)
         ctx._to_save = None
+        if _saved_hooks:
+            _pack_saved(ctx)
     return results[0] if single else tuple(results)
 
 
@@ -494,6 +504,51 @@ def _resolve_saved(x, args, results, raw=()):
                 r._vc = [0]
             return (2, r._data, (r._vc, i), r._vc[0])
     return (0, x, None, 0)
+
+
+# NOTE [ Saved-tensor hooks ]
+# ember.autograd.graph.saved_tensors_hooks pushes (pack, unpack) here. Every op that saves
+# something resolves its save_for_backward items into ``ctx._saved`` entries at one of four
+# sites (the generic apply, _apply_first, apply_binary, _record); each then calls _pack_saved
+# when a hook is active, which turns every saved Tensor into a kind-3 entry holding pack's
+# result and the unpack hook that saved_tensors calls. Empty in ordinary use, so the hot path
+# pays one truthiness test per op that saves.
+_saved_hooks: list = []
+
+
+def _pack_saved(ctx) -> None:
+    """Replace each Tensor saved by ``ctx`` with what the innermost pack hook returns for it."""
+    pack, unpack = _saved_hooks[-1]
+    packed = []
+    prev = state.enabled
+    state.enabled = False  # as in PyTorch, pack runs without recording (and so never recurses)
+    try:
+        for entry in ctx._saved:
+            kind, obj, aux, version = entry
+            if kind == 1 or isinstance(obj, Tensor):
+                t = obj
+            elif kind == 2:
+                t = _make(obj, ctx, aux[1])
+                t._vc = aux[0]
+            elif obj is not None and hasattr(obj, "shape") and hasattr(obj, "dtype"):
+                t = _make(obj)  # an intermediate array (a mask, say): a Tensor for the hooks
+            else:
+                packed.append(entry)
+                continue
+            packed.append((3, pack(t), unpack, version))
+    finally:
+        state.enabled = prev
+    ctx._saved = tuple(packed)
+
+
+def _unpack_saved(unpack, obj):
+    t = unpack(obj)
+    if not isinstance(t, Tensor):
+        raise TypeError(
+            "Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
+            f"{type(t).__name__}"
+        )
+    return t
 
 
 class Primitive(Function):

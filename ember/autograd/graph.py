@@ -1,4 +1,5 @@
-"""Pictures of the autograd graph: Graphviz DOT text, and SVG/PNG through the ``dot`` binary.
+"""The autograd graph: pictures of it (Graphviz DOT text, SVG/PNG through the ``dot`` binary)
+and saved-tensor hooks (``saved_tensors_hooks``, ``save_on_cpu``), as ``torch.autograd.graph``.
 
 Example:
     >>> a, b, x = (ember.randn(3, requires_grad=True) for _ in range(3))
@@ -9,9 +10,18 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["to_dot", "render"]
+from . import function as _function
+
+__all__ = [
+    "disable_saved_tensors_hooks",
+    "render",
+    "save_on_cpu",
+    "saved_tensors_hooks",
+    "to_dot",
+]
 
 
 def _quote(s: str) -> str:
@@ -100,3 +110,78 @@ def render(tensors: Any, path: str, format: str = "svg", **kwargs: Any) -> str:
         [exe, f"-T{format}", "-o", str(path)], input=to_dot(tensors, **kwargs).encode(), check=True
     )
     return str(path)
+
+
+# -- saved-tensor hooks (NOTE [ Saved-tensor hooks ] in function.py) ---------------------------
+
+_hooks_disabled_message: list = []  # set by disable_saved_tensors_hooks
+
+
+class saved_tensors_hooks:
+    """Context manager: ops recorded inside it pass each Tensor they save for backward through
+    ``pack_hook`` (at forward time, without recording) and hand backward what ``unpack_hook``
+    returns for the packed object. The innermost active pair wins.
+
+    Example:
+        >>> x = ember.ones(2, requires_grad=True)
+        >>> with saved_tensors_hooks(lambda t: t.numpy(), lambda a: ember.from_numpy(a)):
+        ...     y = (x * x).sum()
+        >>> y.backward(); x.grad
+        tensor([2., 2.])
+    """
+
+    def __init__(self, pack_hook: Callable[[Any], Any], unpack_hook: Callable[[Any], Any]):
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self) -> saved_tensors_hooks:
+        if _hooks_disabled_message:
+            raise RuntimeError(_hooks_disabled_message[-1])
+        _function._saved_hooks.append((self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _function._saved_hooks.pop()
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Keep the tensors saved for backward in host memory and move them back when needed.
+
+    On the CPU nothing moves (the saved tensors are kept as they are); CUDA tensors are copied
+    to the host at forward time and back to their device in backward. ``pin_memory`` is
+    accepted for compatibility (ember does not pin host memory).
+
+    Example:
+        >>> with save_on_cpu():
+        ...     y = (ember.ones(2, requires_grad=True) * 2).sum()
+    """
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda"):
+        def pack(t):
+            if t.device.type == "cpu":
+                return (None, t)
+            return (t.device, t.cpu())
+
+        def unpack(packed):
+            device, t = packed
+            return t if device is None else t.to(device)
+
+        super().__init__(pack, unpack)
+
+
+class disable_saved_tensors_hooks:
+    """Context manager in which entering ``saved_tensors_hooks`` raises RuntimeError(message).
+
+    Example:
+        >>> with disable_saved_tensors_hooks("no hooks here"):
+        ...     pass
+    """
+
+    def __init__(self, error_message: str):
+        self.error_message = error_message
+
+    def __enter__(self) -> None:
+        _hooks_disabled_message.append(self.error_message)
+
+    def __exit__(self, *exc: Any) -> None:
+        _hooks_disabled_message.pop()
