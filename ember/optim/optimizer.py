@@ -435,6 +435,14 @@ def _scalar(v) -> float:
     return v.item() if isinstance(v, Tensor) else v
 
 
+def _scalar_as_torch(v):
+    """A hyperparameter as PyTorch computes with it: a tensor lr becomes a NumPy scalar of its
+    dtype, so arithmetic with Python floats rounds to that dtype as PyTorch's 0-d tensors do."""
+    if isinstance(v, Tensor):
+        return np.dtype(v._data.dtype).type(v.item())
+    return v
+
+
 def _real(a):
     # Complex parameters are updated as pairs of reals, as PyTorch's view_as_real.
     if a.dtype.kind == "c":
