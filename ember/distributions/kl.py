@@ -11,16 +11,24 @@ from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
 from .categorical import Categorical
+from .cauchy import Cauchy
+from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .exp_family import ExponentialFamily
+from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
+from .gumbel import Gumbel
+from .half_normal import HalfNormal
 from .independent import Independent
+from .laplace import Laplace
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .pareto import Pareto
 from .poisson import Poisson
+from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
 from .utils import _sum_rightmost
 
@@ -132,6 +140,227 @@ def _kl_independent_independent(p, q):
         raise NotImplementedError
     result = kl_divergence(p.base_dist, q.base_dist)
     return _sum_rightmost(result, p.reinterpreted_batch_ndims)
+
+
+# NOTE [ KL pairs of the transformed and closed-form distributions ]
+# Closed forms are E_p[log p] - E_p[log q] worked out per pair. A pair whose supports do not
+# nest (p puts mass where q has none) is +inf. At the boundaries (Uniform(0, 1) against
+# ContinuousBernoulli) the supports do nest, so those KLs are finite here.
+_EULER = 0.57721566490153286060
+
+
+def _infinite(p):
+    param = next(v for v in vars(p).values() if isinstance(v, ember.Tensor))
+    return ember.full(tuple(p.batch_shape), math.inf, dtype=param.dtype, device=param.device)
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p, q):
+    if p.transforms != q.transforms or p.event_shape != q.event_shape:
+        raise NotImplementedError
+    return kl_divergence(p.base_dist, q.base_dist)
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p, q):
+    rate_ratio = q.rate / p.rate
+    return rate_ratio - rate_ratio.log() - 1
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p, q):
+    scale_ratio = p.scale / q.scale
+    loc_abs_diff = (p.loc - q.loc).abs()
+    return (
+        -scale_ratio.log()
+        + loc_abs_diff / q.scale
+        + scale_ratio * ember.exp(-loc_abs_diff / p.scale)
+        - 1
+    )
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    num = (p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)
+    return (num / (4 * p.scale * q.scale)).log()
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    var_ratio = (p.scale / q.scale).pow(2)
+    return 0.5 * (var_ratio - 1 - var_ratio.log())
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p, q):
+    ratio = p.scale / q.scale
+    loc_q, loc_p = q.loc / q.scale, p.loc / q.scale
+    t3 = ember.exp(loc_q + ember.lgamma(1 + ratio) - loc_p)
+    return -ratio.log() - loc_q + loc_p + ratio * _EULER + t3 - (1 + _EULER)
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p, q):
+    alpha_ratio = q.alpha / p.alpha
+    result = q.alpha * (p.scale / q.scale).log() - alpha_ratio.log() + alpha_ratio - 1
+    return ember.where(p.scale < q.scale, ember.full_like(result, math.inf), result)
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_cb_cb(p, q):
+    t1 = p.mean * (p.logits - q.logits)
+    t2 = p._cont_bern_log_norm() + ember.log1p(-p.probs)
+    t3 = -q._cont_bern_log_norm() - ember.log1p(-q.probs)
+    return t1 + t2 + t3
+
+
+def _neg_entropy_minus_normal_loglik(p, q, second_moment_about_q_loc):
+    """-H(p) - E_p[log q] for normal q, given E_p[(x - q.loc)^2]."""
+    return (
+        -p.entropy()
+        + 0.5 * math.log(2 * math.pi)
+        + q.scale.log()
+        + second_moment_about_q_loc / (2 * q.scale.pow(2))
+    )
+
+
+@register_kl(ContinuousBernoulli, Normal)
+def _kl_cb_normal(p, q):
+    return _neg_entropy_minus_normal_loglik(p, q, p.variance + (p.mean - q.loc).pow(2))
+
+
+@register_kl(ContinuousBernoulli, Exponential)
+def _kl_cb_exponential(p, q):
+    return -p.entropy() - q.rate.log() + q.rate * p.mean
+
+
+@register_kl(ContinuousBernoulli, Uniform)
+def _kl_cb_uniform(p, q):
+    result = -p.entropy() + (q.high - q.low).log()
+    outside = (q.low > 0) | (q.high < 1)
+    return ember.where(outside, ember.full_like(result, math.inf), result)
+
+
+@register_kl(Uniform, ContinuousBernoulli)
+def _kl_uniform_cb(p, q):
+    result = -p.entropy() - p.mean * q.logits - ember.log1p(-q.probs) - q._cont_bern_log_norm()
+    outside = (p.low < 0) | (p.high > 1)
+    return ember.where(outside, ember.full_like(result, math.inf), result)
+
+
+@register_kl(Exponential, Gumbel)
+def _kl_exponential_gumbel(p, q):
+    scale_rate = p.rate * q.scale
+    loc_scale = q.loc / q.scale
+    t2 = loc_scale.exp() * scale_rate / (scale_rate + 1)
+    return scale_rate.log() - 1 - loc_scale + t2 + scale_rate.reciprocal()
+
+
+@register_kl(Exponential, Normal)
+def _kl_exponential_normal(p, q):
+    # E[(x - mu)^2] = 2/rate^2 - 2 mu/rate + mu^2 for x ~ Exponential(rate)
+    second = 2 * p.rate.pow(-2) - 2 * q.loc / p.rate + q.loc.pow(2)
+    return _neg_entropy_minus_normal_loglik(p, q, second)
+
+
+@register_kl(Gumbel, Normal)
+def _kl_gumbel_normal(p, q):
+    return _neg_entropy_minus_normal_loglik(p, q, p.variance + (p.mean - q.loc).pow(2))
+
+
+@register_kl(Laplace, Normal)
+def _kl_laplace_normal(p, q):
+    return _neg_entropy_minus_normal_loglik(p, q, p.variance + (p.loc - q.loc).pow(2))
+
+
+@register_kl(Normal, Gumbel)
+def _kl_normal_gumbel(p, q):
+    mean_ratio = p.loc / q.scale
+    var_ratio = (p.scale / q.scale).pow(2)
+    loc_ratio = q.loc / q.scale
+    t3 = ember.exp(-mean_ratio + 0.5 * var_ratio + loc_ratio)
+    return -0.5 * var_ratio.log() + mean_ratio - loc_ratio + t3 - 0.5 * (1 + math.log(2 * math.pi))
+
+
+@register_kl(Normal, Laplace)
+def _kl_normal_laplace(p, q):
+    # E|x - m| for x ~ Normal(mu, s) is s sqrt(2/pi) exp(-d^2 / 2s^2) + d erf(d / s sqrt2)
+    loc_diff = p.loc - q.loc
+    z = loc_diff / p.scale
+    t2 = math.sqrt(2 / math.pi) * p.scale * ember.exp(-0.5 * z.pow(2))
+    t3 = loc_diff * ember.erf(math.sqrt(0.5) * z)
+    return -(p.scale / q.scale).log() + (t2 + t3) / q.scale - 0.5 * (1 + math.log(0.5 * math.pi))
+
+
+@register_kl(Pareto, Exponential)
+def _kl_pareto_exponential(p, q):
+    result = -p.entropy() - q.rate.log() + q.rate * p.alpha * p.scale / (p.alpha - 1)
+    return ember.where(p.alpha <= 1, ember.full_like(result, math.inf), result)
+
+
+@register_kl(Pareto, Normal)
+def _kl_pareto_normal(p, q):
+    a = p.alpha
+    mean = a * p.scale / (a - 1)
+    var = a * (p.scale / (a - 1)).pow(2) / (a - 2)
+    result = _neg_entropy_minus_normal_loglik(p, q, var + (mean - q.loc).pow(2))
+    return ember.where(a <= 2, ember.full_like(result, math.inf), result)
+
+
+@register_kl(Uniform, Exponential)
+def _kl_uniform_exponential(p, q):
+    result = q.rate * (p.high + p.low) / 2 - ((p.high - p.low) * q.rate).log()
+    return ember.where(p.low < 0, ember.full_like(result, math.inf), result)
+
+
+@register_kl(Uniform, Gumbel)
+def _kl_uniform_gumbel(p, q):
+    ratio = q.scale / (p.high - p.low)
+    high = (p.high - q.loc) / q.scale
+    low = (p.low - q.loc) / q.scale
+    return ratio.log() + 0.5 * (high + low) - ratio * (ember.exp(-high) - ember.exp(-low))
+
+
+@register_kl(Uniform, Normal)
+def _kl_uniform_normal(p, q):
+    return _neg_entropy_minus_normal_loglik(p, q, p.variance + (p.mean - q.loc).pow(2))
+
+
+@register_kl(Uniform, Pareto)
+def _kl_uniform_pareto(p, q):
+    width = p.high - p.low
+    # E[log x] for x ~ Uniform(low, high)
+    mean_log = (ember.xlogy(p.high, p.high) - ember.xlogy(p.low, p.low)) / width - 1
+    result = (q.alpha + 1) * mean_log - (q.alpha * q.scale.pow(q.alpha) * width).log()
+    return ember.where(p.low < q.scale, ember.full_like(result, math.inf), result)
+
+
+def _register_infinite(type_p, type_q):
+    register_kl(type_p, type_q)(lambda p, q: _infinite(p))
+
+
+# p's support is not inside q's: unbounded against bounded or half-line against shifted half-line
+for _p, _q in [
+    (Normal, Uniform),
+    (Normal, Exponential),
+    (Normal, Pareto),
+    (Normal, ContinuousBernoulli),
+    (Exponential, Uniform),
+    (Exponential, Pareto),
+    (Exponential, ContinuousBernoulli),
+    (Gumbel, Uniform),
+    (Gumbel, Exponential),
+    (Gumbel, Pareto),
+    (Gumbel, ContinuousBernoulli),
+    (Laplace, Uniform),
+    (Laplace, Exponential),
+    (Laplace, Pareto),
+    (Laplace, ContinuousBernoulli),
+    (Pareto, Uniform),
+    (Pareto, ContinuousBernoulli),
+    (ContinuousBernoulli, Pareto),
+]:
+    _register_infinite(_p, _q)
 
 
 # --- Gamma family, multivariate normals and discrete counts -------------------------------
