@@ -1,12 +1,14 @@
 """torch.special: special functions, written with ember ops so that autograd covers them.
 
-Most are compositions of existing differentiable ops. Three are small primitives for accuracy
+Most are compositions of existing differentiable ops. Two are small primitives for accuracy
 where a composition would lose it: ``erfcx`` (the tails of ``erfc``, ``ndtr`` and ``log_ndtr``
-without cancellation), ``ndtri`` (Newton-refined in the tails) and ``i0`` (NumPy's ``i0``);
+without cancellation) and ``ndtri`` (Newton-refined in the tails);
 their backward formulas are ember ops as well, so higher-order gradients work.
 
 ``gammaln``, ``digamma`` (``psi``), ``polygamma`` and ``multigammaln`` are ember's gamma family
 (ember/ops/gamma.py).
+The incomplete gamma functions, Bessel and Airy functions, ``zeta``, ``i0`` and the orthogonal
+polynomials live in ember/ops/special_extra.py.
 """
 
 from __future__ import annotations
@@ -25,6 +27,39 @@ from .ops.elementwise import round as _round
 from .ops.gamma import digamma, mvlgamma, polygamma
 from .ops.gamma import lgamma as gammaln
 from .ops.reduce import logsumexp as _logsumexp
+from .ops.special_extra import (
+    airy_ai,
+    bessel_j0,
+    bessel_j1,
+    bessel_y0,
+    bessel_y1,
+    chebyshev_polynomial_t,
+    chebyshev_polynomial_u,
+    chebyshev_polynomial_v,
+    chebyshev_polynomial_w,
+    gammainc,
+    gammaincc,
+    hermite_polynomial_h,
+    hermite_polynomial_he,
+    i0,
+    i0e,
+    i1,
+    i1e,
+    laguerre_polynomial_l,
+    legendre_polynomial_p,
+    modified_bessel_i0,
+    modified_bessel_i1,
+    modified_bessel_k0,
+    modified_bessel_k1,
+    scaled_modified_bessel_k0,
+    scaled_modified_bessel_k1,
+    shifted_chebyshev_polynomial_t,
+    shifted_chebyshev_polynomial_u,
+    shifted_chebyshev_polynomial_v,
+    shifted_chebyshev_polynomial_w,
+    spherical_bessel_j0,
+    zeta,
+)
 
 psi = digamma
 
@@ -40,6 +75,15 @@ def multigammaln(input: Tensor, p: int) -> Tensor:
 
 
 __all__ = [
+    "airy_ai",
+    "bessel_j0",
+    "bessel_j1",
+    "bessel_y0",
+    "bessel_y1",
+    "chebyshev_polynomial_t",
+    "chebyshev_polynomial_u",
+    "chebyshev_polynomial_v",
+    "chebyshev_polynomial_w",
     "digamma",
     "entr",
     "erf",
@@ -49,23 +93,44 @@ __all__ = [
     "exp2",
     "expit",
     "expm1",
+    "gammainc",
+    "gammaincc",
     "gammaln",
+    "hermite_polynomial_h",
+    "hermite_polynomial_he",
     "i0",
+    "i0e",
+    "i1",
+    "i1e",
+    "laguerre_polynomial_l",
+    "legendre_polynomial_p",
     "log1p",
     "log_ndtr",
     "log_softmax",
-    "multigammaln",
     "logit",
     "logsumexp",
+    "modified_bessel_i0",
+    "modified_bessel_i1",
+    "modified_bessel_k0",
+    "modified_bessel_k1",
+    "multigammaln",
     "ndtr",
     "ndtri",
     "polygamma",
     "psi",
     "round",
+    "scaled_modified_bessel_k0",
+    "scaled_modified_bessel_k1",
+    "shifted_chebyshev_polynomial_t",
+    "shifted_chebyshev_polynomial_u",
+    "shifted_chebyshev_polynomial_v",
+    "shifted_chebyshev_polynomial_w",
     "sinc",
     "softmax",
+    "spherical_bessel_j0",
     "xlog1py",
     "xlogy",
+    "zeta",
 ]
 
 _SQRT2 = math.sqrt(2.0)
@@ -182,30 +247,6 @@ ndtri, _ = _unary(
     Example:
         >>> ember.special.ndtri(ember.tensor([0.5, 0.975]))
         tensor([0.0000, 1.9600])
-    """,
-)
-
-# Nodes of the periodic trapezoid rule for i1 (the derivative of i0). Its error is about
-# exp(-N**2 / (2|x|)), negligible for N = 256 up to |x| ~ 700 where i1 overflows float64.
-_I1_NODES = np.cos(np.arange(256) * (2 * math.pi / 256))
-
-
-def _i1(x):
-    # i1(x) = (1/2pi) * integral over a period of exp(x cos t) cos t, written in ember ops so
-    # that i0's gradient (i1) is itself differentiable.
-    c = _make(xp_of(x._data).asarray(_I1_NODES, dtype=x._data.dtype))
-    return ((x.unsqueeze(-1) * c).exp() * c).mean(-1)
-
-
-i0, _ = _unary(
-    "i0",
-    in_float64(lambda a: xp_of(a).i0(a)),
-    lambda x, y, g: g * _i1(x),
-    doc="""Modified Bessel function of the first kind, order 0.
-
-    Example:
-        >>> ember.special.i0(ember.tensor([0.0, 1.0]))
-        tensor([1.0000, 1.2661])
     """,
 )
 
