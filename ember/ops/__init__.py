@@ -49,6 +49,8 @@ from .linalg import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .reduce import values_indices  # noqa: F401
 from .shape import *  # noqa: F401,F403
+from .special_extra import *  # noqa: F401,F403
+from .special_extra import i0_, igamma_, igammac_  # noqa: F401
 
 tril_ = inplace(shape.tril, "tril_")
 triu_ = inplace(shape.triu, "triu_")
@@ -116,6 +118,7 @@ arccosh_ arctanh_ tril_ triu_
 copysign cummin diag_embed diagflat diff dist dsplit gcd get_device heaviside hsplit hypot
 is_nonzero is_same_size is_signed kron lcm ldexp logaddexp logaddexp2 logcumsumexp positive
 quantile ravel rot90 signbit split_with_sizes vsplit lgamma digamma mvlgamma lgamma_ digamma_
+i0 i0_ igamma igamma_ igammac igammac_
 addr addmv_ gcd_ lcm_ ldexp_ select_scatter slice_scatter diagonal_scatter put index_reduce
 unique_consecutive histc cov corrcoef nanmedian nanquantile frexp nextafter index_copy renorm
 sum sum_to_size mean nansum nanmean prod max min amax amin aminmax argmax argmin var std logsumexp
