@@ -175,6 +175,7 @@ _LAZY = {
     "linalg": ".linalg",
     "distributions": ".distributions",
     "func": ".func",
+    "fft": ".fft",
 }
 _LAZY_ATTRS = {
     "relu": ".nn.functional",
@@ -184,6 +185,8 @@ _LAZY_ATTRS = {
     "load": ".serialization",
     "autograd": ".autograd",
     "return_types": ".ops",
+    "stft": "._spectral",
+    "istft": "._spectral",
     "autocast": ".amp",
     "is_autocast_enabled": ".amp",
     "get_autocast_dtype": ".amp",
@@ -227,7 +230,7 @@ _LAZY_ATTRS = {
 
 # PyTorch namespaces ember does not have yet: asking for one is an AttributeError (so that
 # ``hasattr`` works) that says so.
-_NOT_YET = ("fft",)
+_NOT_YET = ()
 
 
 def __getattr__(name):

@@ -819,6 +819,8 @@ for _name in (
     setattr(Tensor, _name, _linalg_method(_name, "_linalg_compat"))
 for _name in "conj conj_physical angle isreal".split():
     setattr(Tensor, _name, _linalg_method(_name, "_complex"))
+for _name in ("stft", "istft"):  # ember/_spectral.py, which loads ember.fft on first use
+    setattr(Tensor, _name, _linalg_method(_name, "_spectral"))
 Tensor.real = property(_linalg_method("real", "_complex"), doc="Real part (a view).")
 Tensor.imag = property(_linalg_method("imag", "_complex"), doc="Imaginary part (a view).")
 del _name

@@ -125,6 +125,8 @@ class Prod(Primitive):
         n = x.shape[d] if x.ndim else 1
         if x.ndim == 0:
             return g, None, None
+        if g._data.dtype.kind == "c":  # NOTE [ complex gradients ]
+            x = x.conj()
         from .shape import cat, flip
 
         one = x.narrow(d, 0, 1) * 0 + 1
@@ -333,11 +335,15 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """
     if dtype is not None:
         input = input.to(D.as_dtype(dtype))
-    if not (input.is_floating_point() or input.is_complex()):
-        raise RuntimeError(
-            "linalg.vector_norm: Expected a floating point or complex tensor as "
-            f"input. Got {input.dtype.scalar_name}"
-        )
+    if not input.is_floating_point():
+        if not input.is_complex():
+            raise RuntimeError(
+                "linalg.vector_norm: Expected a floating point or complex tensor as "
+                f"input. Got {input.dtype.scalar_name}"
+            )
+        # every vector norm of a complex tensor is that of its moduli |x| = sqrt(x * conj(x));
+        # abs's backward (x / |x|, 0 at 0) gives PyTorch's gradient, and the result is real
+        input = input.abs()
     if isinstance(dim, int):
         dim = (dim,)
     dims = dims_of(dim, input.ndim) if dim is not None else tuple(range(input.ndim))
@@ -431,6 +437,8 @@ class Cumprod(Primitive):
 
         x, y = ctx.saved_tensors
         d = ctx.dim
+        if g._data.dtype.kind == "c":  # NOTE [ complex gradients ]
+            x, y = x.conj(), y.conj()
         # d out_j / d x_i = out_j / x_i for j >= i (inputs without zeros)
         return flip(flip(g * y, (d,)).cumsum(d), (d,)) / x, None
 
