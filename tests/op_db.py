@@ -821,6 +821,17 @@ REDUCTION_OPS = [
         errors=dim_errors,
         variants=("function", "method", "inplace"),
     ),
+    OpInfo(  # zeros: the gradient cannot divide by the input (first and second order)
+        "cumprod_zeros",
+        lambda make: [
+            S(T(np.array([2.0, 0.0, 3.0, 0.5])), 0),
+            S(T(np.array([[2.0, 0.0, 3.0, 0.0], [1.0, 2.0, 0.0, 0.0], [0.0, 0.0, 1.0, 2.0]])), 1),
+            S(T(np.array([[0.0, 1.5], [2.0, 0.0], [3.0, 4.0]])), 0),
+        ],
+        call=lambda lib, x, d: lib.cumprod(x, d),
+        method="cumprod",
+        dtypes=FLOAT,
+    ),
     OpInfo("sort", _sort_samples, dtypes=FLOAT_INT, errors=dim_errors),
     OpInfo(
         "topk",

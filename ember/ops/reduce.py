@@ -433,14 +433,42 @@ class Cumprod(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        from .shape import flip
 
         x, y = ctx.saved_tensors
         d = ctx.dim
         if g._data.dtype.kind == "c":  # NOTE [ complex gradients ]
             x, y = x.conj(), y.conj()
-        # d out_j / d x_i = out_j / x_i for j >= i (inputs without zeros)
-        return flip(flip(g * y, (d,)).cumsum(d), (d,)) / x, None
+        return _cumprod_grad(x, y, g, d), None
+
+
+def _cumprod_grad(x, y, g, d):
+    """Gradient of ``y = cumprod(x, d)`` for the incoming ``g``, zeros in ``x`` included.
+
+    d y_j / d x_i = y_j / x_i for j >= i, which needs x_i != 0. With zeros: before the first
+    zero of a slice the quotient still holds (later outputs are 0, as are their partials); at
+    the first zero the partials are the products with that zero taken as 1 (``x1``); after it
+    every partial contains the zero, so the value is 0 - written as ``x_z * (x1's gradient)``
+    only when a graph is being built, so that second derivatives see the zero's factor too.
+    """
+    from .shape import flip
+
+    def tail_sum(t):  # sum over j >= i
+        return flip(flip(t, (d,)).cumsum(d), (d,))
+
+    zero = x == 0
+    if not bool(zero._data.any()):
+        return tail_sum(g * y) / x
+    nth = zero.to(y.dtype).cumsum(d)
+    before, first = nth == 0, zero & (nth == 1)
+    x1 = where(first, 1, x)
+    y1 = cumprod(x1, d)
+    at_zero = tail_sum(g * y1)
+    if state.enabled:  # create_graph: the zero's factor for the positions after it
+        xz = (where(first, x, 0)).sum(d, keepdim=True)  # each slice's first zero (value 0)
+        after = xz * _cumprod_grad(x1, y1, g, d)
+    else:
+        after = zeros_like_(at_zero)
+    return where(before, tail_sum(g * y) / where(before, x, 1), where(first, at_zero, after))
 
 
 def cumsum_(input, dim, *, dtype=None):
