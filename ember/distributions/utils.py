@@ -79,3 +79,44 @@ def _sum_rightmost(value, dim):
     if dim == 0:
         return value
     return value.reshape(tuple(value.shape[: value.dim() - dim]) + (-1,)).sum(-1)
+
+
+class _ProbsOrLogits:
+    """Mixin for distributions given by ``probs`` or by ``logits``, not both.
+
+    Whichever is given is stored (as ``_param`` too); the other is a ``lazy_property`` derived
+    from it, binary (sigmoid / log-odds) unless the class sets ``_is_binary = False``.
+    """
+
+    _is_binary = True
+
+    def _set_probs_or_logits(self, probs, logits, *others):
+        """Broadcast ``others`` with the given parameter, store it and return ``others``."""
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        name = "probs" if probs is not None else "logits"
+        *others, param = broadcast_all(*others, probs if probs is not None else logits)
+        setattr(self, name, param)
+        self._param = param
+        return others
+
+    def _expand_probs_or_logits(self, new, param_shape):
+        """Give ``new`` whichever of ``probs`` / ``logits`` is set here, expanded."""
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(param_shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(param_shape)
+            new._param = new.logits
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=self._is_binary)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=self._is_binary)
+
+    @property
+    def param_shape(self):
+        return self._param.size()
