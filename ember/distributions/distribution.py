@@ -5,7 +5,7 @@ from __future__ import annotations
 import ember
 
 from . import constraints
-from .utils import lazy_property
+from .utils import broadcast_all, lazy_property
 
 __all__ = ["Distribution"]
 
@@ -181,3 +181,31 @@ class Distribution:
             for p in param_names
         )
         return type(self).__name__ + "(" + args_string + ")"
+
+
+class _LocScale(Distribution):
+    """Base of the real location-scale families (Normal, Laplace, Cauchy): parameters ``loc``
+    and ``scale`` broadcast together, the batch shape theirs, mode ``loc``."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.size(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        # the family (Normal, ...) is the class right below this one; the check names it
+        family = next(c for c in type(self).__mro__ if _LocScale in c.__bases__)
+        new = self._get_checked_instance(family, _instance)
+        batch_shape = ember.Size(batch_shape)
+        new.loc = self.loc.expand(batch_shape)
+        new.scale = self.scale.expand(batch_shape)
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def mode(self):
+        return self.loc
