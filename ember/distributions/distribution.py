@@ -183,6 +183,11 @@ class Distribution:
         return type(self).__name__ + "(" + args_string + ")"
 
 
+def _family(instance, base):
+    """The class right below ``base`` above ``instance`` (Normal for a Normal or a subclass)."""
+    return next(c for c in type(instance).__mro__ if base in c.__bases__)
+
+
 class _LocScale(Distribution):
     """Base of the real location-scale families (Normal, Laplace, Cauchy): parameters ``loc``
     and ``scale`` broadcast together, the batch shape theirs, mode ``loc``."""
@@ -196,9 +201,7 @@ class _LocScale(Distribution):
         super().__init__(self.loc.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        # the family (Normal, ...) is the class right below this one; the check names it
-        family = next(c for c in type(self).__mro__ if _LocScale in c.__bases__)
-        new = self._get_checked_instance(family, _instance)
+        new = self._get_checked_instance(_family(self, _LocScale), _instance)
         batch_shape = ember.Size(batch_shape)
         new.loc = self.loc.expand(batch_shape)
         new.scale = self.scale.expand(batch_shape)
