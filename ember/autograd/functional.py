@@ -74,6 +74,13 @@ def _finish(res: Any, create_graph: bool) -> Any:
     return res if create_graph or res is None else res.detach()
 
 
+def _output_and_result(outputs, out_tuple: bool, res, res_tuple: bool, create_graph: bool):
+    """vjp/jvp/vhp/hvp's ``(func(inputs), product)``, finished and unpacked like their args."""
+    return _unpack(_finish(outputs, create_graph), out_tuple), _unpack(
+        _finish(res, create_graph), res_tuple
+    )
+
+
 def _check_v(v: tuple, other: tuple, is_tuple: bool) -> None:
     if len(v) != len(other):
         raise RuntimeError(
@@ -178,9 +185,7 @@ def vjp(
             )
         res = _vjp_raw(outputs, inputs, v, create_graph)
         res = _zeros_for_none(res, inputs, strict, "back")
-    return _unpack(_finish(outputs, create_graph), out_tuple), _unpack(
-        _finish(res, create_graph), in_tuple
-    )
+    return _output_and_result(outputs, out_tuple, res, in_tuple, create_graph)
 
 
 def jvp(
@@ -218,9 +223,7 @@ def jvp(
         _zeros_for_none(jtu, inputs, strict, "back_trick")
         res = _vjp_raw(jtu, us, v, create_graph=create_graph)
         res = _zeros_for_none(res, outputs, strict, "back_trick")
-    return _unpack(_finish(outputs, create_graph), out_tuple), _unpack(
-        _finish(res, create_graph), out_tuple
-    )
+    return _output_and_result(outputs, out_tuple, res, out_tuple, create_graph)
 
 
 def jacobian(
@@ -400,9 +403,7 @@ def vhp(
         )
         res = _vjp_raw(jac, inputs, v, create_graph=create_graph)
         res = _zeros_for_none(res, inputs, strict, "double_back")
-    return _unpack(_finish(outputs, create_graph), out_tuple), _unpack(
-        _finish(res, create_graph), in_tuple
-    )
+    return _output_and_result(outputs, out_tuple, res, in_tuple, create_graph)
 
 
 def hvp(
@@ -424,6 +425,4 @@ def hvp(
         _check_requires_grad(hu, "hessian", strict)
         res = _vjp_raw(hu, us, v, create_graph=create_graph)
         res = _zeros_for_none(res, inputs, strict, "double_back_trick")
-    return _unpack(_finish(outputs, create_graph), out_tuple), _unpack(
-        _finish(res, create_graph), in_tuple
-    )
+    return _output_and_result(outputs, out_tuple, res, in_tuple, create_graph)
