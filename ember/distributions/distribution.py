@@ -5,7 +5,7 @@ from __future__ import annotations
 import ember
 
 from . import constraints
-from .utils import broadcast_all, lazy_property
+from .utils import _family, broadcast_all, lazy_property
 
 __all__ = ["Distribution"]
 
@@ -181,11 +181,6 @@ class Distribution:
             for p in param_names
         )
         return type(self).__name__ + "(" + args_string + ")"
-
-
-def _family(instance, base):
-    """The class right below ``base`` above ``instance`` (Normal for a Normal or a subclass)."""
-    return next(c for c in type(instance).__mro__ if base in c.__bases__)
 
 
 class _LocScale(Distribution):

@@ -7,10 +7,10 @@ import math
 import ember
 
 from . import constraints
-from .distribution import Distribution, _family
+from .distribution import Distribution
 from .independent import Independent
 from .transforms import AbsTransform, ComposeTransform, Transform
-from .utils import _sum_rightmost
+from .utils import _family, _sum_rightmost
 
 __all__ = ["TransformedDistribution"]
 

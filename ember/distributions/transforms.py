@@ -25,7 +25,7 @@ import ember
 from ember.nn.functional import logsigmoid, pad, softplus
 
 from . import constraints
-from .utils import _sum_rightmost, broadcast_all
+from .utils import _family, _sum_rightmost, broadcast_all
 
 __all__ = [
     "AbsTransform",
@@ -439,7 +439,16 @@ class ReshapeTransform(Transform):
         return self._swap_shape(shape, self.out_shape, self.in_shape)
 
 
-class ExpTransform(Transform):
+class _ParameterFree(Transform):
+    """Base of the transforms without parameters: any two of one class are equal."""
+
+    def __eq__(self, other):
+        return isinstance(other, _family(self, _ParameterFree))
+
+    __hash__ = object.__hash__
+
+
+class ExpTransform(_ParameterFree):
     """``y = exp(x)``.
 
     Example::
@@ -452,11 +461,6 @@ class ExpTransform(Transform):
     codomain = constraints.positive
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, ExpTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         return x.exp()
@@ -516,7 +520,7 @@ class PowerTransform(Transform):
     inverse_shape = forward_shape
 
 
-class SigmoidTransform(Transform):
+class SigmoidTransform(_ParameterFree):
     """``y = sigmoid(x)``, kept inside the open unit interval of the dtype.
 
     Example::
@@ -529,11 +533,6 @@ class SigmoidTransform(Transform):
     codomain = constraints.unit_interval
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, SigmoidTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         finfo = _finfo(x)
@@ -548,7 +547,7 @@ class SigmoidTransform(Transform):
         return -softplus(-x) - softplus(x)
 
 
-class TanhTransform(Transform):
+class TanhTransform(_ParameterFree):
     """``y = tanh(x)``; the inverse is not clamped, so prefer ``cache_size=1`` near +-1.
 
     Example::
@@ -562,11 +561,6 @@ class TanhTransform(Transform):
     bijective = True
     sign = +1
 
-    def __eq__(self, other):
-        return isinstance(other, TanhTransform)
-
-    __hash__ = object.__hash__
-
     def _call(self, x):
         return x.tanh()
 
@@ -578,7 +572,7 @@ class TanhTransform(Transform):
         return 2.0 * (math.log(2.0) - x - softplus(-2.0 * x))
 
 
-class SoftplusTransform(Transform):
+class SoftplusTransform(_ParameterFree):
     """``y = log(1 + exp(x))``.
 
     Example::
@@ -592,11 +586,6 @@ class SoftplusTransform(Transform):
     bijective = True
     sign = +1
 
-    def __eq__(self, other):
-        return isinstance(other, SoftplusTransform)
-
-    __hash__ = object.__hash__
-
     def _call(self, x):
         return softplus(x)
 
@@ -607,7 +596,7 @@ class SoftplusTransform(Transform):
         return -softplus(-x)
 
 
-class AbsTransform(Transform):
+class AbsTransform(_ParameterFree):
     """``y = |x|``; not bijective, its ``inv`` returns ``y`` itself.
 
     Example::
@@ -618,11 +607,6 @@ class AbsTransform(Transform):
 
     domain = constraints.real
     codomain = constraints.positive
-
-    def __eq__(self, other):
-        return isinstance(other, AbsTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         return x.abs()
@@ -712,7 +696,7 @@ def _same(a, b):
     return bool((ember.as_tensor(a) == ember.as_tensor(b)).all())
 
 
-class SoftmaxTransform(Transform):
+class SoftmaxTransform(_ParameterFree):
     """Softmax over the last dim; not bijective (``inv`` is ``log``, up to a constant).
 
     Example::
@@ -723,11 +707,6 @@ class SoftmaxTransform(Transform):
 
     domain = constraints.real_vector
     codomain = constraints.simplex
-
-    def __eq__(self, other):
-        return isinstance(other, SoftmaxTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         probs = (x - x.max(-1, keepdim=True)[0]).exp()
@@ -744,7 +723,7 @@ class SoftmaxTransform(Transform):
     inverse_shape = forward_shape
 
 
-class StickBreakingTransform(Transform):
+class StickBreakingTransform(_ParameterFree):
     """Bijection from ``R^(K-1)`` onto the ``K``-simplex by stick breaking.
 
     The ``k``-th coordinate is shifted by ``log(K - 1 - k)`` so that ``x = 0`` maps to the
@@ -759,11 +738,6 @@ class StickBreakingTransform(Transform):
     domain = constraints.real_vector
     codomain = constraints.simplex
     bijective = True
-
-    def __eq__(self, other):
-        return isinstance(other, StickBreakingTransform)
-
-    __hash__ = object.__hash__
 
     @staticmethod
     def _offset(t, n_total):
@@ -797,7 +771,7 @@ class StickBreakingTransform(Transform):
         return ember.Size(tuple(shape[:-1]) + (shape[-1] - 1,))
 
 
-class LowerCholeskyTransform(Transform):
+class LowerCholeskyTransform(_ParameterFree):
     """Square matrix to lower-triangular with positive diagonal (``exp`` of the diagonal).
 
     Example::
@@ -810,11 +784,6 @@ class LowerCholeskyTransform(Transform):
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.lower_cholesky
 
-    def __eq__(self, other):
-        return isinstance(other, LowerCholeskyTransform)
-
-    __hash__ = object.__hash__
-
     def _call(self, x):
         return x.tril(-1) + x.diagonal(dim1=-2, dim2=-1).exp().diag_embed()
 
@@ -822,7 +791,7 @@ class LowerCholeskyTransform(Transform):
         return y.tril(-1) + y.diagonal(dim1=-2, dim2=-1).log().diag_embed()
 
 
-class PositiveDefiniteTransform(Transform):
+class PositiveDefiniteTransform(_ParameterFree):
     """Square matrix to positive-definite ``L @ L.mT`` with ``L`` from LowerCholeskyTransform.
 
     Example::
@@ -834,11 +803,6 @@ class PositiveDefiniteTransform(Transform):
 
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.positive_definite
-
-    def __eq__(self, other):
-        return isinstance(other, PositiveDefiniteTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         lower = LowerCholeskyTransform()(x)

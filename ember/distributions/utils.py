@@ -75,6 +75,11 @@ class lazy_property:  # noqa: N801 - PyTorch's name
         return value
 
 
+def _family(instance, base):
+    """The class right below ``base`` above ``instance`` (Normal for a Normal or a subclass)."""
+    return next(c for c in type(instance).__mro__ if base in c.__bases__)
+
+
 def _sum_rightmost(value, dim):
     if dim == 0:
         return value
