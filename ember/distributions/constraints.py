@@ -83,7 +83,7 @@ class _GreaterThan(Constraint):
         return value > self.lower_bound
 
     def __repr__(self):
-        return f"GreaterThan(lower_bound={self.lower_bound})"
+        return f"{type(self).__name__.lstrip('_')}(lower_bound={self.lower_bound})"
 
 
 class _LessThan(Constraint):
@@ -106,15 +106,13 @@ class _Interval(Constraint):
         return (value >= self.lower_bound) & (value <= self.upper_bound)
 
     def __repr__(self):
-        return f"Interval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+        name = type(self).__name__.lstrip("_")
+        return f"{name}(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
 
 
 class _HalfOpenInterval(_Interval):
     def check(self, value):
         return (value >= self.lower_bound) & (value < self.upper_bound)
-
-    def __repr__(self):
-        return f"HalfOpenInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
 
 
 class _IntegerInterval(_Interval):
@@ -122,9 +120,6 @@ class _IntegerInterval(_Interval):
 
     def check(self, value):
         return (value % 1 == 0) & (value >= self.lower_bound) & (value <= self.upper_bound)
-
-    def __repr__(self):
-        return f"IntegerInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
 
 
 class _Simplex(Constraint):
@@ -164,18 +159,12 @@ class _GreaterThanEq(_GreaterThan):
     def check(self, value):
         return value >= self.lower_bound
 
-    def __repr__(self):
-        return f"GreaterThanEq(lower_bound={self.lower_bound})"
-
 
 class _IntegerGreaterThan(_GreaterThan):
     is_discrete = True
 
     def check(self, value):
         return (value % 1 == 0) & (value >= self.lower_bound)
-
-    def __repr__(self):
-        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
 
 
 class _Multinomial(Constraint):
