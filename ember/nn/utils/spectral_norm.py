@@ -6,7 +6,8 @@ from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from ..modules.module import Module
 from ..parameter import Parameter
-from .parametrizations import _is_conv_transpose
+from .parametrizations import _check_power_iterations, _dim_first, _is_conv_transpose
+from .weight_norm import _check_no_hook, _remove_hook
 
 __all__ = ["SpectralNorm", "spectral_norm", "remove_spectral_norm"]
 
@@ -17,11 +18,7 @@ class SpectralNorm:
     def __init__(
         self, name: str = "weight", n_power_iterations: int = 1, dim: int = 0, eps: float = 1e-12
     ):
-        if n_power_iterations <= 0:
-            raise ValueError(
-                "Expected n_power_iterations to be positive, but got "
-                f"n_power_iterations={n_power_iterations}"
-            )
+        _check_power_iterations(n_power_iterations)
         self.name = name
         self.dim = dim
         self.n_power_iterations = n_power_iterations
@@ -29,8 +26,7 @@ class SpectralNorm:
 
     def reshape_weight_to_matrix(self, weight):
         """``weight`` with ``dim`` moved first, flattened to (size(dim), -1)."""
-        if self.dim != 0:
-            weight = weight.permute(self.dim, *(d for d in range(weight.ndim) if d != self.dim))
+        weight = _dim_first(weight, self.dim)
         return weight.reshape(weight.shape[0], -1)
 
     def compute_weight(self, module: Module, do_power_iteration: bool):
@@ -67,11 +63,7 @@ class SpectralNorm:
     @staticmethod
     def apply(module: Module, name: str, n_power_iterations: int, dim: int, eps: float):
         """Move ``module.<name>`` to ``<name>_orig``, add the ``u``/``v`` buffers and the hook."""
-        for hook in module._forward_pre_hooks.values():
-            if isinstance(hook, SpectralNorm) and hook.name == name:
-                raise RuntimeError(
-                    f"Cannot register two spectral_norm hooks on the same parameter {name}"
-                )
+        _check_no_hook(module, SpectralNorm, name, "spectral_norm")
         fn = SpectralNorm(name, n_power_iterations, dim, eps)
         weight = module._parameters[name]
         with no_grad():
@@ -120,9 +112,4 @@ def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
         >>> list(ember.nn.utils.remove_spectral_norm(m).state_dict())
         ['bias', 'weight']
     """
-    for k, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[k]
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    return _remove_hook(module, SpectralNorm, name, "spectral_norm")

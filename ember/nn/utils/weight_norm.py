@@ -9,6 +9,21 @@ from .parametrizations import _norm_except_dim, _weight_norm
 __all__ = ["WeightNorm", "weight_norm", "remove_weight_norm"]
 
 
+def _check_no_hook(module: Module, cls: type, name: str, what: str) -> None:
+    for hook in module._forward_pre_hooks.values():
+        if isinstance(hook, cls) and hook.name == name:
+            raise RuntimeError(f"Cannot register two {what} hooks on the same parameter {name}")
+
+
+def _remove_hook(module: Module, cls: type, name: str, what: str) -> Module:
+    for k, hook in list(module._forward_pre_hooks.items()):
+        if isinstance(hook, cls) and hook.name == name:
+            hook.remove(module)
+            del module._forward_pre_hooks[k]
+            return module
+    raise ValueError(f"{what} of '{name}' not found in {module}")
+
+
 class WeightNorm:
     """The forward pre-hook that recomputes ``module.<name>`` from ``<name>_g`` and ``<name>_v``."""
 
@@ -25,11 +40,7 @@ class WeightNorm:
     @staticmethod
     def apply(module: Module, name: str, dim: int | None) -> WeightNorm:
         """Split ``module.<name>`` into ``<name>_g`` / ``<name>_v`` and install the hook."""
-        for hook in module._forward_pre_hooks.values():
-            if isinstance(hook, WeightNorm) and hook.name == name:
-                raise RuntimeError(
-                    f"Cannot register two weight_norm hooks on the same parameter {name}"
-                )
+        _check_no_hook(module, WeightNorm, name, "weight_norm")
         fn = WeightNorm(name, dim)
         weight = getattr(module, name)
         del module._parameters[name]
@@ -74,9 +85,4 @@ def remove_weight_norm(module: Module, name: str = "weight") -> Module:
         >>> list(m.state_dict())
         ['bias', 'weight']
     """
-    for k, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, WeightNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[k]
-            return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    return _remove_hook(module, WeightNorm, name, "weight_norm")
