@@ -75,6 +75,11 @@ class LazyModuleMixin:
             f"initialize_parameters is not implemented for {type(self).__name__}"
         )
 
+    def _uninitialized_weight_and_bias(self, bias: bool, device, dtype) -> None:
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
     def _infer_parameters(self, module: Module, args: tuple, kwargs: dict | None = None) -> None:
         module.initialize_parameters(*args, **(kwargs or {}))
         if module.has_uninitialized_params():
@@ -134,10 +139,8 @@ class LazyLinear(LazyModuleMixin, Linear):
 
     def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None):
         super().__init__(0, 0, False)
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_features = out_features
-        if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+        self._uninitialized_weight_and_bias(bias, device, dtype)
 
     def reset_parameters(self) -> None:
         if not self.has_uninitialized_params() and self.in_features != 0:
@@ -205,10 +208,8 @@ class _LazyConvNd(_LazyConvMixin):
         dtype=None,
     ):
         super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode)
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_channels = out_channels
-        if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+        self._uninitialized_weight_and_bias(bias, device, dtype)
 
 
 class LazyConv1d(_LazyConvNd, Conv1d):
@@ -271,10 +272,8 @@ class _LazyConvTransposeNd(_LazyConvMixin):
             dilation,
             padding_mode,
         )
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_channels = out_channels
-        if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+        self._uninitialized_weight_and_bias(bias, device, dtype)
 
 
 class LazyConvTranspose1d(_LazyConvTransposeNd, ConvTranspose1d):
@@ -326,9 +325,7 @@ class _LazyNorm(LazyModuleMixin):
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:
-            self.weight = UninitializedParameter(device=device, dtype=dtype)
-            if bias:
-                self.bias = UninitializedParameter(device=device, dtype=dtype)
+            self._uninitialized_weight_and_bias(bias, device, dtype)
         if track_running_stats:
             self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
             self.running_var = UninitializedBuffer(device=device, dtype=dtype)
