@@ -79,6 +79,17 @@ def _restored_rng(state: Any):
         set_rng_state(now)
 
 
+def _use_reentrant(use_reentrant: bool | None) -> bool:
+    if use_reentrant is None:
+        warnings.warn(
+            "ember.utils.checkpoint: pass use_reentrant explicitly; it defaults to True as in "
+            "PyTorch, and use_reentrant=False is recommended.",
+            stacklevel=3,  # the caller of checkpoint / checkpoint_sequential
+        )
+        return True
+    return use_reentrant
+
+
 def checkpoint(
     function: Callable,
     *args: Any,
@@ -104,13 +115,7 @@ def checkpoint(
         >>> y.sum().backward()
     """
     preserve = kwargs.pop("preserve_rng_state", True)
-    if use_reentrant is None:
-        warnings.warn(
-            "ember.utils.checkpoint: pass use_reentrant explicitly; it defaults to True as in "
-            "PyTorch, and use_reentrant=False is recommended.",
-            stacklevel=2,
-        )
-        use_reentrant = True
+    use_reentrant = _use_reentrant(use_reentrant)
     if use_reentrant:
         if context_fn is not noop_context_fn or debug:
             raise ValueError(
@@ -230,13 +235,7 @@ def checkpoint_sequential(
     preserve = kwargs.pop("preserve_rng_state", True)
     if kwargs:
         raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
-    if use_reentrant is None:
-        warnings.warn(
-            "ember.utils.checkpoint: pass use_reentrant explicitly; it defaults to True as in "
-            "PyTorch, and use_reentrant=False is recommended.",
-            stacklevel=2,
-        )
-        use_reentrant = True
+    use_reentrant = _use_reentrant(use_reentrant)
     if hasattr(functions, "children") and callable(functions.children):
         functions = list(functions.children())
     functions = list(functions)
