@@ -441,13 +441,7 @@ def solve(A, B, *, left=True, out=None):
         tensor([1.0000, 0.5000])
     """
     _check_matrix(A, "solve")
-    if not isinstance(B, Tensor):
-        raise TypeError(f"linalg.solve(): argument 'B' must be Tensor, not {type(B).__name__}")
-    if A.dtype != B.dtype:
-        raise RuntimeError(
-            f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
-            f"{A.dtype.scalar_name} and B of type {B.dtype.scalar_name} instead"
-        )
+    _check_same_dtype(A, B, "solve")
     if not left:
         return _with_out(solve(A.mT, B.mT).mT, out)
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
@@ -458,16 +452,7 @@ def solve(A, B, *, left=True, out=None):
             f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
             f"({A.shape[-2]}x{n} and {b.shape[-2]}x{b.shape[-1]})"
         )
-    try:
-        batch = tuple(np.broadcast_shapes(tuple(A.shape[:-2]), tuple(b.shape[:-2])))
-    except ValueError:
-        raise RuntimeError(
-            f"linalg.solve: batch dims of A {list(A.shape[:-2])} and B {list(b.shape[:-2])} "
-            "do not broadcast"
-        ) from None
-    a = A if tuple(A.shape[:-2]) == batch else A.expand(*batch, n, n)
-    if tuple(b.shape[:-2]) != batch:
-        b = b.expand(*batch, *b.shape[-2:])
+    a, b = _broadcast_batch(A, b, "solve")
     x = _Solve.apply(a, b)
     return _with_out(x.squeeze(-1) if vector else x, out)
 
