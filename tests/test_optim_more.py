@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 from conftest import to_np
+from test_optim import Problem, _ids
 
 import ember
 import ember.optim as eoptim
@@ -17,7 +18,6 @@ from ember.optim import swa_utils as eswa
 torch = pytest.importorskip("torch")
 from torch.optim import swa_utils as tswa  # noqa: E402
 
-SHAPES = [(7, 5), (5,), (2, 3, 4), ()]
 STEPS = 10
 TOL = {np.float32: dict(rtol=2e-6, atol=1e-6), np.float64: dict(rtol=1e-10, atol=1e-12)}
 
@@ -33,33 +33,6 @@ CASES = [
     ("Adafactor", dict(lr=0.2, eps=(1e-4, 1e-2), maximize=True)),
     ("Adafactor", dict(lr=0.02, eps=(0.5, 1e-3))),  # eps1 large: the clamps bite
 ]
-
-
-def _ids(cases):
-    return [f"{n}-" + "-".join(f"{k}={v}" for k, v in o.items()) for n, o in cases]
-
-
-class Problem:
-    """Parameters and a gradient rule that depends on them, so differences compound."""
-
-    def __init__(self, shapes=SHAPES, dtype=np.float32, seed=0):
-        rng = np.random.default_rng(seed)
-        self.init = [rng.standard_normal(s).astype(dtype) for s in shapes]
-        if np.dtype(dtype).kind == "c":
-            self.init = [(a + 1j * rng.standard_normal(a.shape)).astype(dtype) for a in self.init]
-        self.target = [rng.standard_normal(s) for s in shapes]
-        self.noise = [[rng.standard_normal(s) for s in shapes] for _ in range(2 * STEPS)]
-
-    def grads(self, values, step):
-        return [
-            (2.0 * (v - t) + 0.3 * np.sin(v.real) + n).astype(v.dtype)
-            for v, t, n in zip(values, self.target, self.noise[step])
-        ]
-
-    def params(self):
-        ep = [ember.tensor(a.copy(), requires_grad=True) for a in self.init]
-        tp = [torch.tensor(a.copy(), requires_grad=True) for a in self.init]
-        return ep, tp
 
 
 def _groups(params, options):
@@ -96,7 +69,7 @@ def _assert_params(ep, tp, tol):
 @pytest.mark.parametrize("name,options", CASES, ids=_ids(CASES))
 def test_matches_torch_each_step(name, options, dtype):
     problem = Problem(dtype=dtype)
-    ep, tp = problem.params()
+    ep, tp = problem.ember_params(), problem.torch_params()
     eopt = getattr(eoptim, name)(_groups(ep, options), **options)
     topt = getattr(torch.optim, name)(_groups(tp, options), **options)
     for i in range(STEPS):
@@ -111,7 +84,7 @@ def test_matches_torch_each_step(name, options, dtype):
 def test_asgd_averages_from_t0():
     # t0=2: ax copies p for the first steps, then becomes the running mean of the iterates
     problem = Problem(shapes=[(4,)], dtype=np.float64)
-    ep, tp = problem.params()
+    ep, tp = problem.ember_params(), problem.torch_params()
     eopt = eoptim.ASGD(ep, lr=0.1, lambd=0.0, t0=2)
     iterates = []
     for i in range(6):
@@ -128,7 +101,7 @@ def test_asgd_averages_from_t0():
 )
 def test_complex_params_match_torch(name, options):
     problem = Problem(shapes=[(4, 3), (5,)], dtype=np.complex64)
-    ep, tp = problem.params()
+    ep, tp = problem.ember_params(), problem.torch_params()
     eopt = getattr(eoptim, name)(ep, **options)
     topt = getattr(torch.optim, name)(tp, **options)
     for i in range(STEPS):
@@ -155,7 +128,7 @@ def test_adafactor_state_shapes_and_complex_error():
 
 def test_tensor_lr():
     problem = Problem(shapes=[(3, 4), (4,)], dtype=np.float64)
-    ep, tp = problem.params()
+    ep, tp = problem.ember_params(), problem.torch_params()
     for name in ("ASGD", "Rprop", "Adafactor"):
         eopt = getattr(eoptim, name)(ep, lr=ember.tensor(0.03))
         topt = getattr(torch.optim, name)(tp, lr=torch.tensor(0.03))
@@ -189,7 +162,7 @@ RESUME = [
 @pytest.mark.parametrize("name,options", RESUME, ids=_ids(RESUME))
 def test_state_dict_round_trip_with_torch(name, options):
     problem = Problem(dtype=np.float64)
-    ep, tp = problem.params()
+    ep, tp = problem.ember_params(), problem.torch_params()
     eopt = getattr(eoptim, name)(_groups(ep, options), **options)
     topt = getattr(torch.optim, name)(_groups(tp, options), **options)
     for i in range(5):
@@ -459,7 +432,7 @@ def test_new_optimizers_on_fake_cuda():
             ("Adafactor", dict(lr=0.05, weight_decay=0.1)),
         ]:
             problem = Problem(shapes=[(3, 4), (5,), (2, 3, 2)])
-            ep, tp = problem.params()
+            ep, tp = problem.ember_params(), problem.torch_params()
             ep = [p.detach().to("cuda").requires_grad_() for p in ep]
             eopt = getattr(eoptim, name)(ep, **options)
             topt = getattr(torch.optim, name)(tp, **options)
