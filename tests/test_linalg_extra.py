@@ -4,27 +4,12 @@ variants, ...) and PyTorch's older top-level spellings, against PyTorch.
 
 import numpy as np
 import pytest
+from test_linalg import INF, randn, spd, square
 
 import ember
 from ember.autograd import gradcheck, gradgradcheck
 
 torch = pytest.importorskip("torch")
-
-INF = float("inf")
-
-
-def randn(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def square(*batch, n=4, seed=0):
-    """Well-conditioned square matrices (random plus a dominant diagonal)."""
-    return randn(*batch, n, n, seed=seed) + n * np.eye(n)
-
-
-def spd(*batch, n=4, seed=0):
-    x = randn(*batch, n, n, seed=seed)
-    return x @ np.swapaxes(x, -1, -2) + n * np.eye(n)
 
 
 def chol(*batch, n=4, seed=0):
