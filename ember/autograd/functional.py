@@ -92,6 +92,24 @@ def _check_v(v: tuple, other: tuple, is_tuple: bool) -> None:
             raise RuntimeError(f"{where} has invalid size: should be {b.shape} but got {a.shape}.")
 
 
+_FUNCTION_RETURNS = "the user-provided function returns"
+_INPUT_IS = "the input to the user-provided function is"
+
+
+def _prepare_v(v: Any, like: tuple, like_tuple: bool, create_graph: bool, name: str, what: str):
+    """``v`` as a tuple checked against ``like`` (outputs or inputs); None only when ``like``
+    is one one-element Tensor (``what`` names it in the error)."""
+    if v is not None:
+        _, v = _as_tuple(v, "v", name)
+        v = _prepare(v, create_graph, False)
+        _check_v(v, like, like_tuple)
+    elif len(like) != 1 or like[0].numel() != 1:
+        raise RuntimeError(
+            f"The vector v can only be None if {what} a single Tensor with a single element."
+        )
+    return v
+
+
 def _check_requires_grad(tensors: tuple, kind: str, strict: bool) -> None:
     if not strict:
         return
@@ -174,15 +192,7 @@ def vjp(
             func(*inputs), "outputs of the user-provided function", "vjp"
         )
         _check_requires_grad(outputs, "outputs", strict)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "vjp")
-            v = _prepare(v, create_graph, False)
-            _check_v(v, outputs, out_tuple)
-        elif len(outputs) != 1 or outputs[0].numel() != 1:
-            raise RuntimeError(
-                "The vector v can only be None if the user-provided function returns a single "
-                "Tensor with a single element."
-            )
+        v = _prepare_v(v, outputs, out_tuple, create_graph, "vjp", _FUNCTION_RETURNS)
         res = _vjp_raw(outputs, inputs, v, create_graph)
         res = _zeros_for_none(res, inputs, strict, "back")
     return _output_and_result(outputs, out_tuple, res, in_tuple, create_graph)
@@ -202,16 +212,8 @@ def jvp(
     with enable_grad():
         in_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _prepare(inputs, create_graph, True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "jvp")
-            v = _prepare(v, create_graph, False)
-            _check_v(v, inputs, in_tuple)
-        elif len(inputs) != 1 or inputs[0].numel() != 1:
-            raise RuntimeError(
-                "The vector v can only be None if the input to the user-provided function is a "
-                "single Tensor with a single element."
-            )
-        else:
+        v = _prepare_v(v, inputs, in_tuple, create_graph, "jvp", _INPUT_IS)
+        if v is None:
             v = (inputs[0].detach().new_ones(inputs[0].shape),)
         out_tuple, outputs = _as_tuple(
             func(*inputs), "outputs of the user-provided function", "jvp"
@@ -373,15 +375,7 @@ def _scalar_output(func: Callable, inputs: tuple, strict: bool, name: str) -> tu
 def _hessian_setup(func, inputs, v, create_graph, strict, name):
     in_tuple, inputs = _as_tuple(inputs, "inputs", name)
     inputs = _prepare(inputs, create_graph, True)
-    if v is not None:
-        _, v = _as_tuple(v, "v", name)
-        v = _prepare(v, create_graph, False)
-        _check_v(v, inputs, in_tuple)
-    elif len(inputs) != 1 or inputs[0].numel() != 1:
-        raise RuntimeError(
-            "The vector v can only be None if the input to the user-provided function is a "
-            "single Tensor with a single element."
-        )
+    v = _prepare_v(v, inputs, in_tuple, create_graph, name, _INPUT_IS)
     out_tuple, outputs = _scalar_output(func, inputs, strict, name)
     jac = _vjp_raw(outputs, inputs, None, create_graph=True)
     _check_requires_grad(jac, "jacobian", strict)
