@@ -690,8 +690,12 @@ def _igamma_kernel(a, x, upper):
         return xp.where(bad, np.nan, out)
 
 
-def _gamma_density(a, x):
-    """d/dx P(a, x) = x^(a-1) e^-x / Gamma(a), in ember ops."""
+def _igamma_dx(ctx, name: str):
+    """d/dx P(a, x) = x^(a-1) e^-x / Gamma(a) at the saved (a, x), in ember ops; there is no
+    derivative in ``a`` (as in PyTorch)."""
+    if ctx.needs_input_grad[0]:
+        raise NotImplementedError(f"the derivative for '{name}: input' is not implemented.")
+    a, x = ctx.saved_tensors
     return ((a - 1) * x.log() - x - lgamma(a)).exp()
 
 
@@ -703,10 +707,7 @@ class Igamma(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        if ctx.needs_input_grad[0]:
-            raise NotImplementedError("the derivative for 'igamma: input' is not implemented.")
-        a, x = ctx.saved_tensors
-        return None, g * _gamma_density(a, x)
+        return None, g * _igamma_dx(ctx, "igamma")
 
 
 class Igammac(Primitive):
@@ -717,10 +718,7 @@ class Igammac(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        if ctx.needs_input_grad[0]:
-            raise NotImplementedError("the derivative for 'igammac: input' is not implemented.")
-        a, x = ctx.saved_tensors
-        return None, -g * _gamma_density(a, x)
+        return None, -g * _igamma_dx(ctx, "igammac")
 
 
 def igamma(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
