@@ -9,6 +9,7 @@ import numpy as np
 from .optimizer import (
     Optimizer,
     _check,
+    _check_nonnegative,
     _closure_loss,
     _grad_in,
     _incr,
@@ -46,10 +47,9 @@ class Adadelta(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        _check(0.0 <= _scalar(lr), "learning rate", lr)
+        _check_nonnegative(lr=lr)
         _check(0.0 <= rho <= 1.0, "rho value", rho)
-        _check(0.0 <= eps, "epsilon value", eps)
-        _check(0.0 <= weight_decay, "weight_decay value", weight_decay)
+        _check_nonnegative(eps=eps, weight_decay=weight_decay)
         defaults = dict(
             lr=lr,
             rho=rho,

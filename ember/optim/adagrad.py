@@ -8,7 +8,7 @@ import numpy as np
 
 from .optimizer import (
     Optimizer,
-    _check,
+    _check_nonnegative,
     _closure_loss,
     _grad_in,
     _incr,
@@ -47,15 +47,13 @@ class Adagrad(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        _check(0.0 <= _scalar(lr), "learning rate", lr)
-        _check(0.0 <= lr_decay, "lr_decay value", lr_decay)
-        _check(0.0 <= weight_decay, "weight_decay value", weight_decay)
-        _check(
-            0.0 <= initial_accumulator_value,
-            "initial_accumulator_value value",
-            initial_accumulator_value,
+        _check_nonnegative(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
         )
-        _check(0.0 <= eps, "epsilon value", eps)
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,

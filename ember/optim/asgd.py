@@ -9,7 +9,7 @@ import numpy as np
 from .._tensor import _make
 from .optimizer import (
     Optimizer,
-    _check,
+    _check_nonnegative,
     _closure_loss,
     _grad_in,
     _incr,
@@ -49,8 +49,7 @@ class ASGD(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        _check(0.0 <= _scalar(lr), "learning rate", lr)
-        _check(0.0 <= weight_decay, "weight_decay value", weight_decay)
+        _check_nonnegative(lr=lr, weight_decay=weight_decay)
         defaults = dict(
             lr=lr,
             lambd=lambd,

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from .._tensor import Tensor, _make
 from ..autograd.grad_mode import enable_grad
 from ..backend import xp_of
-from .optimizer import Optimizer, _check, _real, _scalar
+from .optimizer import Optimizer, _check_nonnegative, _real, _scalar
 
 
 class LBFGS(Optimizer):
@@ -40,7 +40,7 @@ class LBFGS(Optimizer):
     ) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
-        _check(0.0 <= _scalar(lr), "learning rate", lr)
+        _check_nonnegative(lr=lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = dict(

@@ -10,8 +10,8 @@ from .._tensor import _make
 from .optimizer import (
     Optimizer,
     _adam_moments,
-    _check,
     _check_adam_args,
+    _check_nonnegative,
     _closure_loss,
     _incr,
     _params_with_grad,
@@ -51,7 +51,7 @@ class NAdam(Optimizer):
         differentiable: bool = False,
     ) -> None:
         _check_adam_args(lr, eps, betas, weight_decay)
-        _check(0.0 <= momentum_decay, "momentum_decay value", momentum_decay)
+        _check_nonnegative(momentum_decay=momentum_decay)
         defaults = dict(
             lr=lr,
             betas=tuple(betas),

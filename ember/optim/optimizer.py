@@ -513,6 +513,17 @@ def _check(ok: bool, what: str, value) -> None:
         raise ValueError(f"Invalid {what}: {value}")
 
 
+_CHECK_NAMES = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def _check_nonnegative(**values) -> None:
+    """ValueError ``Invalid <what>: <value>`` for the first ``name=value`` below 0 (or nan); pass
+    them in PyTorch's order so the same one is named. lr may be a tensor."""
+    for name, value in values.items():
+        ok = 0.0 <= (_scalar(value) if name == "lr" else value)
+        _check(ok, _CHECK_NAMES.get(name, f"{name} value"), value)
+
+
 def _check_betas(betas) -> None:
     for i in (0, 1):
         _check(0.0 <= betas[i] < 1.0, f"beta parameter at index {i}", betas[i])
@@ -520,10 +531,9 @@ def _check_betas(betas) -> None:
 
 def _check_adam_args(lr, eps, betas, weight_decay) -> None:
     """The checks that Adam, RAdam, NAdam and Adamax share, in PyTorch's order."""
-    _check(0.0 <= _scalar(lr), "learning rate", lr)
-    _check(0.0 <= eps, "epsilon value", eps)
+    _check_nonnegative(lr=lr, eps=eps)
     _check_betas(betas)
-    _check(0.0 <= weight_decay, "weight_decay value", weight_decay)
+    _check_nonnegative(weight_decay=weight_decay)
 
 
 def _closure_loss(closure: Callable | None):

@@ -8,7 +8,7 @@ import numpy as np
 
 from .optimizer import (
     Optimizer,
-    _check,
+    _check_nonnegative,
     _closure_loss,
     _grad_in,
     _incr,
@@ -48,11 +48,9 @@ class RMSprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        _check(0.0 <= _scalar(lr), "learning rate", lr)
-        _check(0.0 <= eps, "epsilon value", eps)
-        _check(0.0 <= momentum, "momentum value", momentum)
-        _check(0.0 <= weight_decay, "weight_decay value", weight_decay)
-        _check(0.0 <= alpha, "alpha value", alpha)
+        _check_nonnegative(
+            lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha
+        )
         defaults = dict(
             lr=lr,
             momentum=momentum,

@@ -8,7 +8,7 @@ import numpy as np
 
 from .optimizer import (
     Optimizer,
-    _check,
+    _check_nonnegative,
     _closure_loss,
     _incr,
     _params_with_grad,
@@ -45,7 +45,7 @@ class Rprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        _check(0.0 <= _scalar(lr), "learning rate", lr)
+        _check_nonnegative(lr=lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         defaults = dict(

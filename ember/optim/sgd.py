@@ -8,7 +8,7 @@ import numpy as np
 
 from .optimizer import (
     Optimizer,
-    _check,
+    _check_nonnegative,
     _closure_loss,
     _grad_in,
     _params_with_grad,
@@ -44,9 +44,7 @@ class SGD(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        _check(_scalar(lr) >= 0.0, "learning rate", lr)
-        _check(momentum >= 0.0, "momentum value", momentum)
-        _check(weight_decay >= 0.0, "weight_decay value", weight_decay)
+        _check_nonnegative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         defaults = dict(
             lr=lr,
             momentum=momentum,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from .optimizer import Optimizer, _check, _closure_loss, _scalar
+from .optimizer import Optimizer, _check, _check_betas, _closure_loss, _scalar
 
 
 class SparseAdam(Optimizer):
@@ -40,8 +40,7 @@ class SparseAdam(Optimizer):
     ) -> None:
         _check(0.0 < _scalar(lr), "learning rate", lr)
         _check(0.0 < eps, "epsilon value", eps)
-        for i in (0, 1):
-            _check(0.0 <= betas[i] < 1.0, f"beta parameter at index {i}", betas[i])
+        _check_betas(betas)
         defaults = dict(lr=lr, betas=betas, eps=eps, maximize=maximize)
         super().__init__(params, defaults)
         complex_params = [
