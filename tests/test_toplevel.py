@@ -14,6 +14,16 @@ torch = pytest.importorskip("torch")
 rng = np.random.default_rng(0)
 
 
+@pytest.fixture(autouse=True)
+def _restore_torch_distribution_validation():
+    # Calling torch.compile turns torch.distributions' argument validation off for the whole
+    # process (torch 2.13 does so on importing torch._dynamo); later test files compare
+    # ValueErrors from invalid parameters with it.
+    saved = torch.distributions.Distribution._validate_args
+    yield
+    torch.distributions.Distribution.set_default_validate_args(saved)
+
+
 def _r(*shape, dtype=np.float32):
     return rng.standard_normal(shape).astype(dtype)
 
