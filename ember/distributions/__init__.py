@@ -50,6 +50,7 @@ from .studentt import StudentT
 from .transformed_distribution import TransformedDistribution
 from .transforms import *  # noqa: F403
 from .uniform import Uniform
+from .von_mises import VonMises
 from .weibull import Weibull
 
 __all__ = [
@@ -98,6 +99,7 @@ __all__ = [
     "Normal",
     "OneHotCategorical",
     "Uniform",
+    "VonMises",
     "constraints",
     "kl_divergence",
     "register_kl",
