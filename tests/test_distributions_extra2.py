@@ -11,6 +11,7 @@ import pytest
 
 import ember
 import ember.distributions as ED
+from ember.distributions import constraints, transforms
 
 torch = pytest.importorskip("torch")
 TD = torch.distributions
@@ -51,10 +52,15 @@ def make_case(name, rng, grad=False):
         (m, tm), (k, tk) = P(rng.uniform(-3, 3, (3, 1))), P([0.01, 0.7, 3.0, 40.0])
         v, tv = _pair(rng.uniform(-6, 6, (2, 3, 4)))
         return ED.VonMises(m, k), TD.VonMises(tm, tk), v, tv, [m, k], [tm, tk]
+    if name.startswith("lkj"):
+        d = int(name[-1])
+        c, tc = P(rng.uniform(0.2, 3.0, (2, 3)))
+        v, tv = _pair(_random_corr_cholesky(rng, (4, 1, 3), d))
+        return ED.LKJCholesky(d, c), TD.LKJCholesky(d, tc), v, tv, [c], [tc]
     raise KeyError(name)
 
 
-CASES = ["von_mises"]
+CASES = ["von_mises", "lkj2", "lkj3", "lkj5"]
 # torch's log I0 / log I1 are polynomial fits good to ~3e-7; ember's come from i0e / i1e
 RTOL = {"von_mises": 2e-5}
 
@@ -128,3 +134,62 @@ def test_von_mises_validation():
     ED.VonMises(0.0, -1.0, validate_args=False)
     with pytest.raises(ValueError):
         TD.VonMises(0.0, -1.0)
+
+
+def test_corr_cholesky_transform_matches_torch():
+    x = np.random.default_rng(3).normal(0, 1.5, (2, 3, 10))
+    (ex, tx) = _pair(x, True)
+    t, tt = transforms.CorrCholeskyTransform(), TD.transforms.CorrCholeskyTransform()
+    y, ty = t(ex), tt(tx)
+    _close(y, ty, atol=1e-12)
+    assert bool(constraints.corr_cholesky.check(y).all())
+    _close(t.log_abs_det_jacobian(ex, y), tt.log_abs_det_jacobian(tx, ty), atol=1e-8)
+    _close(t.inv(y), x, atol=1e-7)
+    (y.sum() + t.log_abs_det_jacobian(ex, y).sum()).backward()
+    (ty.sum() + tt.log_abs_det_jacobian(tx, ty).sum()).backward()
+    _close(ex.grad, tx.grad, atol=1e-7)
+    # the log-det is log|det| of the Jacobian of x -> the free (strictly lower) entries
+    x1 = ember.tensor(x[0, 0, :6])
+    rows, cols = (ember.tensor(i) for i in np.tril_indices(4, -1))
+    jac = ember.autograd.functional.jacobian(lambda v: t(v)[rows, cols], x1)
+    _close(t.log_abs_det_jacobian(x1, t(x1)), np.linalg.slogdet(jac.numpy())[1], atol=1e-10)
+
+
+def test_corr_cholesky_transform_shapes_and_registry():
+    t = transforms.CorrCholeskyTransform()
+    assert tuple(t.forward_shape((2, 6))) == (2, 4, 4)
+    assert tuple(t.inverse_shape((2, 4, 4))) == (2, 6)
+    with pytest.raises(ValueError):
+        t.forward_shape((5,))
+    assert isinstance(ED.biject_to(constraints.corr_cholesky), transforms.CorrCholeskyTransform)
+    assert isinstance(ED.transform_to(constraints.corr_cholesky), transforms.CorrCholeskyTransform)
+    good = t(ember.tensor([0.3, -0.2, 0.9]))
+    assert bool(constraints.corr_cholesky.check(good))
+    assert not bool(constraints.corr_cholesky.check(2 * good))
+    assert not bool(constraints.corr_cholesky.check(good.transpose(-1, -2)))
+
+
+def test_lkj_sample_moments():
+    # every off-diagonal correlation r of LKJ(eta) in d dims has (r + 1) / 2 ~ Beta(a, a) with
+    # a = eta - 1 + d / 2, so E r = 0 and Var r = 1 / (2 a + 1)
+    ember.manual_seed(0)
+    d, eta = 4, ember.tensor([0.4, 1.0, 3.0], dtype=ember.float64)
+    lower = ED.LKJCholesky(d, eta).sample((20000,))
+    assert tuple(lower.shape) == (20000, 3, d, d)
+    assert bool(constraints.corr_cholesky.check(lower).all())
+    corr = (lower @ lower.transpose(-1, -2)).numpy()
+    off = corr[..., np.tril_indices(d, -1)[0], np.tril_indices(d, -1)[1]]
+    a = eta.numpy() - 1 + d / 2
+    np.testing.assert_allclose(off.mean(0), 0, atol=0.02)
+    np.testing.assert_allclose(off.var(0), np.broadcast_to(1 / (2 * a + 1), (6, 3)).T, rtol=0.05)
+
+
+def test_lkj_validation():
+    with pytest.raises(ValueError):
+        ED.LKJCholesky(1, 1.0)
+    with pytest.raises(ValueError):
+        ED.LKJCholesky(3, -1.0)
+    with pytest.raises(ValueError):
+        ED.LKJCholesky(3, 1.0).log_prob(2 * ember.eye(3))
+    with pytest.raises(ValueError):
+        TD.LKJCholesky(3, 1.0).log_prob(2 * torch.eye(3))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import ember
 
+from .utils import _eps
+
 __all__ = [
     "cat",
+    "corr_cholesky",
     "stack",
     "greater_than_eq",
     "lower_cholesky",
@@ -265,3 +268,19 @@ lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()
 cat = _Cat
 stack = _Stack
+
+
+class _CorrCholesky(Constraint):
+    """Lower-triangular factors of correlation matrices: positive diagonal, unit-norm rows."""
+
+    event_dim = 2
+
+    def check(self, value):
+        # rows are unit vectors only up to rounding; allow ten ulps per entry
+        tol = _eps(value.dtype) * value.shape[-1] * 10
+        row_norm = value.detach().pow(2).sum(-1).sqrt()
+        unit_rows = ember.all((row_norm - 1).abs() <= tol, dim=-1)
+        return lower_cholesky.check(value) & unit_rows
+
+
+corr_cholesky = _CorrCholesky()

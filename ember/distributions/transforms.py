@@ -31,6 +31,7 @@ __all__ = [
     "AbsTransform",
     "AffineTransform",
     "CatTransform",
+    "CorrCholeskyTransform",
     "ComposeTransform",
     "CumulativeDistributionTransform",
     "ExpTransform",
@@ -989,3 +990,85 @@ class CumulativeDistributionTransform(Transform):
         if self._cache_size == cache_size:
             return self
         return type(self)(self.distribution, cache_size=cache_size)
+
+
+def _tril_flat_index(d):
+    """Flat (row-major) positions of the strictly lower triangle of a ``d x d`` matrix."""
+    rows, cols = np.tril_indices(d, -1)
+    return rows * d + cols
+
+
+def _exclusive_cumsum(t):
+    return pad(t.cumsum(-1)[..., :-1], [1, 0])
+
+
+class CorrCholeskyTransform(_ParameterFree):
+    """Bijection from ``R^(d(d-1)/2)`` onto Cholesky factors of ``d x d`` correlation matrices.
+
+    ``tanh`` maps the vector (filling the strictly lower triangle row by row) to partial
+    correlations ``z`` in (-1, 1); each row is then built by stick breaking on its squared
+    norm: ``y_ij = z_ij * sqrt(1 - sum_{k<j} y_ik^2)``, the diagonal taking what is left.
+
+    Example::
+
+        >>> CorrCholeskyTransform()(ember.zeros(1))
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+
+    domain = constraints.real_vector
+    codomain = constraints.corr_cholesky
+    bijective = True
+
+    @staticmethod
+    def _to_tril(x):
+        """The vector ``x`` (last dim) scattered into a strictly lower ``d x d`` matrix."""
+        d = int(CorrCholeskyTransform().forward_shape((x.shape[-1],))[-1])
+        select = np.zeros((x.shape[-1], d * d))
+        select[np.arange(x.shape[-1]), _tril_flat_index(d)] = 1.0
+        select = ember.tensor(select, dtype=x.dtype, device=x.device)
+        return (x @ select).reshape(tuple(x.shape[:-1]) + (d, d))
+
+    @staticmethod
+    def _log1m_tanh_sq(x):
+        # log(1 - tanh(x)^2) = 2 (log 2 - x - softplus(-2x)), finite even where tanh(x) == 1
+        return 2.0 * (math.log(2.0) - x - softplus(-2.0 * x))
+
+    def _call(self, x):
+        z = self._to_tril(ember.tanh(x))
+        # log of the stick left before entry j of each row: sum_{k<j} log(1 - z_ik^2) / 2
+        log_left = _exclusive_cumsum(0.5 * self._to_tril(self._log1m_tanh_sq(x)))
+        left = log_left.exp()
+        return z * left + left.diagonal(dim1=-2, dim2=-1).diag_embed()
+
+    def _inverse(self, y):
+        left = (1 - _exclusive_cumsum(y.pow(2))).clamp(min=float(_finfo(y).tiny))
+        z = y / left.sqrt()
+        d = y.shape[-1]
+        idx = ember.tensor(_tril_flat_index(d), device=y.device)
+        z = z.reshape(tuple(y.shape[:-2]) + (d * d,))[..., idx]
+        eps = float(_finfo(y).eps)
+        return ember.atanh(z.clamp(min=-1 + eps, max=1 - eps))
+
+    def log_abs_det_jacobian(self, x, y, intermediates=None):
+        # dy_ij/dz_ij = sqrt(stick left) and the map is triangular within each row;
+        # dz/dx = 1 - z^2 from tanh
+        log1m = self._to_tril(self._log1m_tanh_sq(x))
+        return (_exclusive_cumsum(0.5 * log1m) + log1m).tril(-1).flatten(-2).sum(-1)
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        n = shape[-1]
+        d = round((1 + math.sqrt(1 + 8 * n)) / 2)
+        if d * (d - 1) // 2 != n:
+            raise ValueError("Input is not a flattened lower-diagonal number")
+        return ember.Size(tuple(shape[:-1]) + (d, d))
+
+    def inverse_shape(self, shape):
+        if len(shape) < 2:
+            raise ValueError("Too few dimensions on input")
+        if shape[-2] != shape[-1]:
+            raise ValueError("Input is not square")
+        d = shape[-1]
+        return ember.Size(tuple(shape[:-2]) + (d * (d - 1) // 2,))
