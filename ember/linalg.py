@@ -38,8 +38,11 @@ __all__ = [
     "cross",
     "det",
     "diagonal",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
+    "householder_product",
     "inv",
     "matmul",
     "matrix_norm",
@@ -1491,3 +1494,133 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
         x = x.to(D.int64)  # PyTorch's vander promotes integers to int64
     powers = cumprod(x.unsqueeze(-1).expand(*x.shape, N - 1), -1)
     return cat([_make(xp_of(x._data).ones((*x.shape, 1), dtype=x._data.dtype)), powers], -1)
+
+
+# --- eigendecomposition of general matrices, Householder products ----------------------------
+
+eig_result = collections.namedtuple("linalg_eig", ["eigenvalues", "eigenvectors"])
+
+
+class _Eig(Primitive):
+    @staticmethod
+    def forward(ctx, a):
+        xp = xp_of(a)
+        # NumPy's eig runs on the host; its columns are unit-norm, as LAPACK's geev gives them
+        w, v = np.linalg.eig(_host(a))
+        cdt = np.result_type(a.dtype, np.complex64)  # float32 -> complex64, float64 -> complex128
+        w, v = xp.asarray(w.astype(cdt)), xp.asarray(v.astype(cdt))
+        ctx.real_input = a.dtype.kind != "c"
+        ctx.save_for_backward(w, v)
+        return w, v
+
+    @staticmethod
+    def backward(ctx, gw, gv):
+        # NOTE [ eig backward ]: with A = V diag(w) V^-1 and the conjugate convention of
+        # NOTE [ complex gradients ], gA = V^-H (diag(gw) + P / conj(E)) V^H, E_ij = w_j - w_i
+        # off the diagonal and P = V^H gV with its gauge part removed. Each column of V is only
+        # fixed up to a phase (v -> v e^{i phi}, the norm is fixed to 1), so a well-defined loss
+        # has Im(diag(V^H gV)) = 0; the change of the norm is projected out by subtracting
+        # V^H V diag(Re(diag(V^H gV))). A loss that depends on the phase is an error, as in
+        # PyTorch.
+        w, v = ctx.saved_tensors
+        vh = v.mH
+        p = vh @ gv
+        d = _diagonal(p, 0, -2, -1)
+        if bool((d.imag.abs() > 1e-2 * (1 + d.abs())).any()):
+            raise RuntimeError(
+                "linalg_eig_backward: The eigenvectors in the complex case are specified up to "
+                "multiplication by e^{i phi}. The specified loss function depends on this "
+                "quantity, so it is ill-defined."
+            )
+        p = p - vh @ (v * d.real.unsqueeze(-2))
+        eye = _eye(w.shape[-1], w)
+        wc = w.conj()
+        e = wc.unsqueeze(-2) - wc.unsqueeze(-1) + eye
+        g = p / e * (1 - eye) + _diag_embed(gw)
+        ga = _Solve.apply(vh, g @ vh)
+        return ga.real if ctx.real_input else ga
+
+
+def eig(A: Tensor, *, out=None) -> tuple[Tensor, Tensor]:
+    """Eigenvalues and eigenvectors of a square (not necessarily symmetric) matrix.
+
+    Both are complex (float32 gives complex64); each eigenvector has unit norm, and is only
+    defined up to a phase, so differentiate only losses that do not depend on it.
+
+    Shape:
+        ``A``: ``(*, n, n)``; eigenvalues ``(*, n)``; eigenvectors ``(*, n, n)`` (in columns).
+
+    Example:
+        >>> ember.linalg.eig(ember.tensor([[2.0, 0.0], [0.0, 3.0]])).eigenvalues
+        tensor([2.+0.j, 3.+0.j])
+    """
+    _check_matrix(A, "eig")
+    return eig_result(*_Eig.apply(A))
+
+
+def eigvals(A: Tensor, *, out=None) -> Tensor:
+    """Eigenvalues (complex) of a square matrix, as :func:`eig` computes them.
+
+    Example:
+        >>> ember.linalg.eigvals(ember.tensor([[0.0, -1.0], [1.0, 0.0]]))
+        tensor([0.+1.j, 0.-1.j])
+    """
+    _check_matrix(A, "eigvals")
+    return _with_out(_Eig.apply(A)[0], out)
+
+
+def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
+    """The first ``n`` columns of ``H_0 H_1 ... H_{k-1}``, ``H_i = I - tau_i v_i v_i^H``.
+
+    ``v_i`` is column ``i`` of ``A`` below the diagonal with a 1 on it (the layout of LAPACK's
+    geqrf and orgqr). Built from differentiable ops, so gradients reach ``A`` and ``tau``.
+
+    Shape:
+        ``A``: ``(*, m, n)`` with ``m >= n``; ``tau``: ``(*, k)`` with ``k <= n``; result
+        ``(*, m, n)``.
+
+    Example:
+        >>> ember.linalg.householder_product(ember.zeros(2, 1), ember.tensor([2.0]))
+        tensor([[-1.],
+                [ 0.]])
+    """
+    fn = "torch.linalg.householder_product"
+    if A.ndim < 2:
+        raise RuntimeError(f"{fn}: input must have at least 2 dimensions.")
+    m, n = A.shape[-2:]
+    if m < n:
+        raise RuntimeError(
+            f"{fn}: input.shape[-2] must be greater than or equal to input.shape[-1]"
+        )
+    if tau.ndim != A.ndim - 1:
+        raise RuntimeError(
+            f"{fn}: Expected tau to have one dimension less than input, but got tau.ndim "
+            f"equal to {tau.ndim} and input.ndim is equal to {A.ndim}"
+        )
+    k = tau.shape[-1]
+    if n < k:
+        raise RuntimeError(f"{fn}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(
+            f"{fn}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
+            f"{list(tau.shape[:-1])}"
+        )
+    if tau.dtype != A.dtype:
+        raise RuntimeError(
+            f"{fn}: tau dtype {tau.dtype.scalar_name} does not match input dtype "
+            f"{A.dtype.scalar_name}"
+        )
+    _check_float(A, "householder_product")
+    xp = xp_of(A._data)
+    rows = xp.arange(m)
+    q = _make(xp.eye(m, n, dtype=A._data.dtype))
+    # apply H_{k-1} first: Q = H_0 (H_1 (... (H_{k-1} I_mn))), each step a rank-one update
+    for i in reversed(range(k)):
+        below = _make((rows > i).astype(A._data.dtype))
+        on = _make((rows == i).astype(A._data.dtype))
+        v = (A[..., :, i] * below + on).unsqueeze(-1)  # (*, m, 1)
+        q = q - (tau[..., i, None, None] * v) @ (v.mH @ q)
+    return _with_out(q, out)
+
+
+orgqr = householder_product
