@@ -194,6 +194,7 @@ _LAZY_ATTRS = {
     "slogdet": ".linalg",
     "logdet": ".linalg",
     "inverse": ".linalg",
+    "orgqr": ".linalg",
     **dict.fromkeys(
         "cholesky cholesky_solve cholesky_inverse qr svd pinverse matrix_power matrix_exp "
         "triangular_solve lu_solve lu_unpack".split(),

@@ -197,3 +197,11 @@ def test_errors_match_torch(name, f, exc):
     for lib in (ember, torch):
         with pytest.raises(exc):
             f(lib)
+
+
+def test_top_level_orgqr_is_householder_product():
+    rng = np.random.default_rng(3)
+    a, tau = rng.standard_normal((2, 5, 3)), rng.random((2, 3))
+    got = ember.orgqr(ember.tensor(a), ember.tensor(tau))
+    want = torch.orgqr(torch.tensor(a), torch.tensor(tau))
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)

@@ -7,6 +7,7 @@ from enum import Enum, auto
 import numpy as np
 
 from ... import _dtype as D
+from ... import linalg as _linalg
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from .. import functional as F
@@ -20,26 +21,6 @@ def _eye_like(x: Tensor, n: int, m: int | None = None) -> Tensor:
     from ...ops.creation import eye
 
     return eye(n, m if m is not None else n, dtype=x.dtype, device=x.device)
-
-
-def _householder_product(a: Tensor, tau: Tensor) -> Tensor:
-    """The first k columns of H_0 H_1 ... H_{k-1}, H_i = I - tau_i v_i v_i^H (LAPACK's orgqr).
-
-    v_i is column i of ``a`` below the diagonal, with a 1 on it and zeros above. Written with
-    differentiable ops so gradients reach ``a`` and ``tau``.
-    """
-    from ...ops.creation import arange
-
-    n, k = a.shape[-2], a.shape[-1]
-    rows = arange(n, device=a.device)
-    q = _eye_like(a, n).expand(*a.shape[:-2], n, n)
-    for i in range(k):
-        below = (rows > i).to(a.dtype)
-        on = (rows == i).to(a.dtype)
-        v = a[..., :, i] * below + on  # (..., n)
-        qv = (q @ v.unsqueeze(-1)) * tau[..., i, None, None]  # (..., n, 1)
-        q = q - qv @ v.conj().unsqueeze(-2)
-    return q[..., :k]
 
 
 def _geqrf(a: Tensor) -> tuple[Tensor, Tensor]:
@@ -106,7 +87,7 @@ class _Orthogonal(Module):
         else:
             A = X.tril(-1)  # noqa: N806
             tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
-            Q = _householder_product(A, tau)  # noqa: N806
+            Q = _linalg.householder_product(A, tau)  # noqa: N806
             # As torch: the signs come from the diagonal truncated to integers (it is +-1 after
             # right_inverse, the only values this parametrization is meant to see there).
             Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)  # noqa: N806
