@@ -53,6 +53,7 @@ from .transforms import *  # noqa: F403
 from .uniform import Uniform
 from .von_mises import VonMises
 from .weibull import Weibull
+from .wishart import Wishart
 
 __all__ = [
     "Beta",
@@ -90,6 +91,7 @@ __all__ = [
     "RelaxedOneHotCategorical",
     "TransformedDistribution",
     "Weibull",
+    "Wishart",
     "biject_to",
     "transform_to",
     "constraint_registry",
