@@ -54,7 +54,7 @@ class VonMises(Distribution):
     Example::
 
         >>> VonMises(0.0, 1.0).log_prob(ember.tensor(0.0))
-        tensor(-1.0703)
+        tensor(-1.0738)
     """
 
     arg_constraints = {"loc": constraints.real, "concentration": constraints.positive}
