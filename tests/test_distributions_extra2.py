@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from test_distributions_more import _np, _pair, _try
 
 import ember
 import ember.distributions as ED
@@ -15,17 +16,6 @@ from ember.distributions import constraints, transforms
 
 torch = pytest.importorskip("torch")
 TD = torch.distributions
-
-
-def _pair(arr, requires_grad=False):
-    arr = np.asarray(arr, dtype=np.float64)
-    return ember.tensor(arr, requires_grad=requires_grad), torch.tensor(
-        arr, requires_grad=requires_grad
-    )
-
-
-def _np(x):
-    return x.detach().numpy() if hasattr(x, "detach") else np.asarray(x)
 
 
 def _close(a, b, rtol=1e-6, atol=1e-6):
@@ -72,13 +62,6 @@ def make_case(name, rng, grad=False):
 CASES = ["von_mises", "lkj2", "lkj3", "lkj5", "wishart_cov", "wishart_prec", "wishart_tril"]
 # torch's log I0 / log I1 are polynomial fits good to ~3e-7; ember's come from i0e / i1e
 RTOL = {"von_mises": 2e-5}
-
-
-def _try(fn):
-    try:
-        return fn()
-    except NotImplementedError:
-        return NotImplemented
 
 
 @pytest.mark.parametrize("name", CASES)
