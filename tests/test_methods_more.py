@@ -193,6 +193,12 @@ def test_top_level_inplace_functions(name):
     close(e0, t0)
 
 
+def test_addr_beta_zero_keeps_the_promoted_dtype():
+    x, v = np.zeros((2, 2)), np.ones(2, dtype=np.float32)
+    (e, t), (a, b) = pair(x), pair(v)
+    close(ember.addr(e, a, a, beta=0), torch.addr(t, b, b, beta=0))
+
+
 def test_addr_beta_zero_ignores_nan():
     x = np.full((2, 2), np.nan)
     (e, t), (a, b) = pair(x), pair(np.array([1.0, 2.0]))

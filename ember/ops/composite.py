@@ -565,7 +565,7 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tenso
         prod = prod * alpha
     check_broadcast(input.shape, prod.shape)
     if beta == 0:  # as PyTorch: nan / inf in input do not leak through beta = 0
-        return prod + input.detach().new_zeros(()).to(prod.dtype)
+        return prod.to(D.promote_types(input.dtype, prod.dtype))
     return (input if beta == 1 else input * beta) + prod
 
 
