@@ -70,7 +70,10 @@ def _float_power_(self, exponent):
             f"the base given to float_power_ has dtype {self.dtype.scalar_name} but the "
             "operation's result requires dtype Double"
         )
-    return inplace(elementwise.float_power, "float_power_")(self, exponent)
+    return _float_power_inplace(self, exponent)
+
+
+_float_power_inplace = inplace(elementwise.float_power, "float_power_")
 
 
 # In-place forms PyTorch has as Tensor methods only (no ``torch.addmm_``).
