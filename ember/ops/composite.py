@@ -574,13 +574,16 @@ def _slice_shape(shape, key) -> tuple:
     return np.lib.stride_tricks.as_strided(np.zeros(1), tuple(shape), (0,) * len(shape))[key].shape
 
 
-def _scatter_into(input: Tensor, src: Tensor, key: tuple) -> Tensor:
-    want = _slice_shape(input.shape, key)
+def _check_src(src: Tensor, want) -> None:
     if tuple(src.shape) != tuple(want):
         raise RuntimeError(
             "expected src to have a size equal to the slice of self. "
             f"src size = {list(src.shape)}, slice size = {list(want)}"
         )
+
+
+def _scatter_into(input: Tensor, src: Tensor, key: tuple) -> Tensor:
+    _check_src(src, _slice_shape(input.shape, key))
     from .index import index_put
 
     return index_put(input, key, src)
@@ -639,12 +642,7 @@ def diagonal_scatter(
     length = builtins.max(
         0, builtins.min(n1 + builtins.min(offset, 0), n2 - builtins.max(offset, 0))
     )
-    want = [n for i, n in enumerate(input.shape) if i not in (d1, d2)] + [length]
-    if list(src.shape) != want:
-        raise RuntimeError(
-            "expected src to have a size equal to the slice of self. "
-            f"src size = {list(src.shape)}, slice size = {want}"
-        )
+    _check_src(src, [n for i, n in enumerate(input.shape) if i not in (d1, d2)] + [length])
     from .index import index_put
 
     xp = xp_of(input._data)
