@@ -267,16 +267,15 @@ def test_fused_recurrence_gradcheck(mode, reverse, packed):
     def r(*shape):
         return ember.tensor(np.random.randn(*shape) * 0.5, dtype=ember.float64, requires_grad=True)
 
-    xw, bx, h0, w_hh = r(t, b, g), r(g), r(b, p), r(g, p)
+    x, w_ih, b_ih, b_hh, h0, w_hh = r(t, b, 2), r(g, 2), r(g), r(g), r(b, p), r(g, p)
     c0 = r(b, h) if mode == "LSTM" else None
     w_hr = r(p, h) if proj else None
-    b_hh = r(g) if mode == "GRU" else None
     sizes = [3, 2, 1] if packed else None
 
-    def fn(xw, bx, h0, c0, w_hh, w_hr, b_hh):
-        return _rnn.recurrence(mode, xw, bx, h0, c0, w_hh, w_hr, b_hh, reverse, sizes)
+    def fn(x, w_ih, b_ih, b_hh, h0, c0, w_hh, w_hr):
+        return _rnn.recurrence(mode, x, w_ih, b_ih, b_hh, h0, c0, w_hh, w_hr, reverse, sizes)
 
-    _gradcheck(fn, (xw, bx, h0, c0, w_hh, w_hr, b_hh))
+    _gradcheck(fn, (x, w_ih, b_ih, b_hh, h0, c0, w_hh, w_hr))
 
 
 @pytest.mark.parametrize("cls", ["RNNCell", "LSTMCell", "GRUCell"])

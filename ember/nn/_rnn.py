@@ -1,9 +1,10 @@
 """Recurrent layers as functions: fused whole-sequence kernels and the per-step cell maths.
 
-One recurrent layer (one direction) runs as a single primitive, ``Recurrence``, whose input is
-the input projection for all time steps (``x @ w_ih.T + bias``, one matrix product done outside
-with ember ops). Its forward and backward loop over time on raw arrays, so each step costs a few
-array calls instead of a graph of small Tensor ops. See NOTE [ RNN double backward ].
+One recurrent layer (one direction) runs as a single primitive, ``Recurrence``, over the input
+``x`` and the layer's weights. Its forward and backward loop over time on raw arrays, so each
+step costs a few array calls instead of a graph of small Tensor ops; the input projection of
+all steps is one matrix product (GRU, RNN) or part of the LSTM's per-step product (NOTE [ LSTM
+kernel layout ]). See NOTE [ RNN double backward ].
 
 Gate orders follow PyTorch: LSTM (i, f, g, o), GRU (r, z, n).
 
@@ -37,85 +38,123 @@ def _sizes(batch_sizes, T, B):
 # -- forward kernels (arrays in, arrays out; ``sv`` collects what backward needs) -----------------
 
 
-def _lstm_fwd(xw, b_x, h0, c0, w_hh, w_hr, sizes, reverse, packed):
-    xp = xp_of(xw)
-    T, B, G = xw.shape
+def _kernel_rows(a, H):
+    """PyTorch's LSTM gate rows (i, f, g, o) in the kernels' order (o, i, f, g)."""
+    return xp_of(a).concatenate((a[3 * H :], a[: 3 * H]))
+
+
+def _torch_rows(a, H):
+    """The kernels' gate rows (o, i, f, g) back in PyTorch's order (i, f, g, o)."""
+    return xp_of(a).concatenate((a[H:], a[:H]))
+
+
+def _lstm_weights(w_ih, b, w_hh, s):
+    """[w_hh | w_ih | b], rows in the kernels' gate order, scaled by ``s``: one (G, K) matrix."""
+    xp = xp_of(w_hh)
+    parts = (w_hh, w_ih) if b is None else (w_hh, w_ih, b[:, None])
+    W = _kernel_rows(xp.concatenate(parts, 1), w_hh.shape[0] // 4)
+    W *= s
+    return W
+
+
+def _last_states(S, sizes):
+    """Each column's state after its own last step; ``S[t + 1]`` holds step t's (R, B) result.
+
+    Packed batches are sorted by decreasing length, so column j ends where the size drops
+    below j + 1; unpacked, every column ends at the last step.
+    """
+    out = S[-1].copy()
+    if sizes[-1] == S.shape[-1]:  # all columns run to the end
+        return out.T.copy()
+    for t, n in enumerate(sizes):
+        m = sizes[t + 1] if t + 1 < len(sizes) else 0
+        if m < n:
+            out[:, m:n] = S[t + 1, :, m:n]
+    return out.T.copy()
+
+
+def _lstm_fwd(x, w_ih, b, h0, c0, w_hh, w_hr, sizes, reverse, packed):
+    xp = xp_of(x)
+    T, B, n_in = x.shape
+    G, P = w_hh.shape
     H = G // 4
-    P = h0.shape[1]
-    # NOTE [ LSTM gates by exp ]: every gate is 1 / (1 + exp(s * z)) with s = -1 (sigmoid) or
-    # s = -2 for the cell gate, whose tanh(z) = 2 * sigmoid(2z) - 1: one exp call per step
-    # (cheaper than tanh) and ``s`` folded into the weights once.
-    # NOTE [ LSTM gate-major layout ]: the kernels keep the gates as (T, G, B) and the states as
-    # (H, B) / (P, B), so each gate slice is a contiguous (H, B) block, and the recurrence GEMMs
-    # are ``W_s @ h`` (forward) and ``w_hh.T @ dG_t`` (backward): OpenBLAS splits their 512 / 128
-    # rows over its threads instead of the batch's 20 (W6: 29-32 vs 41-45 us a GEMM). The
-    # contiguous blocks also let backward fold dG's gradient-free factors in all steps at once
-    # (see _lstm_bwd). Inputs and outputs keep the callers' (T, B, *) layouts: the kernels
-    # transpose xw, the output, dout and dG once per call (~0.5 ms in W6). Packed steps advance
-    # the first n columns. W6 step: 9.2 / 10.0 ms vs 10.2 / 11.7 ms before (min / median of 60
-    # interleaved 10-step blocks).
-    s = xp.full(G, -1, xw.dtype)
-    s[2 * H : 3 * H] = -2
-    # Y starts as the scaled input projection and becomes the gate activations step by step
-    # (one big array fewer: fresh big arrays cost page faults on every call).
-    # (G, B) factors, not (G, 1) columns: broadcasting a column runs B-long inner loops.
-    Y = xp.empty((T, G, B), xw.dtype)
-    np.multiply(xw.transpose(0, 2, 1), s[:, None].repeat(B, 1), out=Y)
-    if b_x is not None:
-        Y += (s * b_x)[:, None].repeat(B, 1)
-    ws = w_hh * s[:, None]
+    K = P + n_in + (b is not None)
+    # NOTE [ LSTM kernel layout ]
+    # - Gate-major: the kernels keep each step's gates as a (G, B) block and the states as
+    #   (H, B) / (P, B), so every gate is a contiguous (H, B) slice and the recurrence GEMMs are
+    #   ``W @ a_t`` (forward) and ``w_hh.T @ dG_t`` (backward): OpenBLAS splits their 512 / 128
+    #   rows over its threads instead of the batch's 20 (W6: 29-32 vs 41-45 us a GEMM).
+    # - One GEMM a step makes the whole pre-activation: the step's input column block is
+    #   a_t = [h_{t-1}; x_t; 1] (K, B) and W = [w_hh | w_ih | b_ih + b_hh], so the input
+    #   projection, the bias and the add of the two products happen inside the GEMM (K = 161
+    #   instead of 128 in W6), and backward gets all three weight gradients from one product
+    #   dG @ A^T. Step t writes h_t straight into a_{t+1}.
+    # - Gate order (o, i, f, g) inside the kernels (a roll of PyTorch's (i, f, g, o) rows by
+    #   H), and each step's block Y[t] is (o, i, f, g, c_{t-1}) (5H, B): (i, f) * (g, c_{t-1}) is
+    #   one multiply, and c_{t-1} is at hand in backward.
+    # - Every gate is 1 / (1 + exp(s * z)) with s = -1 (sigmoid) or s = -2 for the cell gate,
+    #   whose tanh(z) = 2 * sigmoid(2z) - 1: one exp call a step (cheaper than tanh), with s
+    #   folded into W once.
+    # - The kernels run forward in time; ``reverse`` flips the input and output.
+    # Packed input advances the first n columns at a step. A column waits with its initial
+    # state until its first step (reverse: short sequences start late) and is not touched after
+    # its last; its gate rows stay zero at the steps it skips, so they get no gradient.
+    s = xp.full((G, 1), -1, x.dtype)
+    s[3 * H :] = -2
+    W = _lstm_weights(w_ih, b, w_hh, s)
     new = xp.zeros if packed else xp.empty
-    C = new((T, H, B), xw.dtype)
-    TC = new((T, H, B), xw.dtype)
-    HH = new((T, H, B), xw.dtype) if w_hr is not None else None
-    outT = new((T, P, B), xw.dtype)
-    # Packed input keeps its states in buffers (finished columns must keep theirs) and saves
-    # each step's previous state; otherwise the previous state is simply the last step's output.
-    Hp = new((T, P, B), xw.dtype) if packed else None
-    Cp = new((T, H, B), xw.dtype) if packed else None
-    h, c = (h0.T.copy(), c0.T.copy()) if packed else (h0.T, c0.T)
-    ig = xp.empty((H, B), xw.dtype)
-    hw = xp.empty((G, B), xw.dtype)
-    num = (-s)[:, None].repeat(B, 1)
-    with np.errstate(over="ignore"):
-        for t in _order(T, reverse):
-            n = sizes[t]
-            if packed:
-                hp, cp = Hp[t, :, :n], Cp[t, :, :n]
-                hp[...] = h[:, :n]
-                cp[...] = c[:, :n]
-                y, hwn, numn, ign = Y[t, :, :n], hw[:, :n], num[:, :n], ig[:, :n]
-                cn, tc, o = C[t, :, :n], TC[t, :, :n], outT[t, :, :n]
-            else:  # whole columns: plain [t] views cost a third of the [t, :, :n] ones
-                hp, cp = h, c
-                y, hwn, numn, ign, cn, tc, o = Y[t], hw, num, ig, C[t], TC[t], outT[t]
-            np.matmul(ws, hp, out=hwn)
-            y += hwn
-            np.exp(y, out=y)
-            y += 1
-            np.divide(numn, y, out=y)  # 1 / (1 + e), or 2 / (1 + e) for the cell gate
-            g = y[2 * H : 3 * H]
-            g -= 1
-            np.multiply(y[H : 2 * H], cp, out=cn)
-            np.multiply(y[:H], g, out=ign)
-            cn += ign
-            np.tanh(cn, out=tc)
-            if w_hr is None:
-                np.multiply(y[3 * H :], tc, out=o)
-            else:
-                hh = HH[t, :, :n]
-                np.multiply(y[3 * H :], tc, out=hh)
-                np.matmul(w_hr, hh, out=o)
-            if packed:
-                h[:, :n] = o
-                c[:, :n] = cn
-            else:
-                h, c = o, cn
+    A = new((T + 1, K, B), x.dtype)
+    A[:T, P : P + n_in] = (x[::-1] if reverse else x).transpose(0, 2, 1)
+    A[T, P:] = 0
+    if b is not None:
+        A[:T, K - 1] = 1
+    Y = new((T + 1, 5 * H, B), x.dtype)
     if packed:
-        for t, n in enumerate(sizes):
-            Y[t, :, n:] = 0  # finished columns: no gates, so no gradient in backward
-    out = xp.ascontiguousarray(outT.transpose(0, 2, 1))
-    return out, h.T.copy(), c.T.copy(), (Y, C, TC, HH, Hp, Cp)
+        A[:, :P] = h0.T
+        Y[:, 4 * H :] = c0.T
+    else:
+        A[0, :P] = h0.T
+        Y[0, 4 * H :] = c0.T
+    TC = new((T, H, B), x.dtype)
+    HH = new((T, H, B), x.dtype) if w_hr is not None else None
+    prod = xp.empty((2 * H, B), x.dtype)
+    num = xp.ones((G, B), x.dtype)  # (G, B), not (G, 1): broadcasting a column is slower
+    num[3 * H :] = 2
+    with np.errstate(over="ignore"):
+        for t in range(T):
+            n = sizes[t]
+            if n == B:  # plain [t] views cost a third of [t, :, :n] ones
+                a, y, yn, tc, pr, nm = A[t], Y[t], Y[t + 1], TC[t], prod, num
+                hn = A[t + 1, :P]
+                hh = HH[t] if HH is not None else None
+            else:
+                a, y, yn, tc = A[t, :, :n], Y[t, :, :n], Y[t + 1, :, :n], TC[t, :, :n]
+                pr, nm, hn = prod[:, :n], num[:, :n], A[t + 1, :P, :n]
+                hh = HH[t, :, :n] if HH is not None else None
+            z = y[:G]
+            np.matmul(W, a, out=z)
+            np.exp(z, out=z)
+            z += 1
+            np.divide(nm, z, out=z)  # 1 / (1 + e), or 2 / (1 + e) for the cell gate
+            g = z[3 * H :]
+            g -= 1
+            np.multiply(z[H : 3 * H], y[3 * H :], out=pr)  # (i, f) * (g, c_{t-1})
+            c = yn[4 * H :]
+            np.add(pr[:H], pr[H:], out=c)
+            np.tanh(c, out=tc)
+            if hh is None:
+                np.multiply(z[:H], tc, out=hn)
+            else:
+                np.multiply(z[:H], tc, out=hh)
+                np.matmul(w_hr, hh, out=hn)
+    steps = A[T:0:-1] if reverse else A[1:]
+    out = xp.ascontiguousarray(steps[:, :P].transpose(0, 2, 1))
+    for t, n in enumerate(sizes):
+        if n < B:
+            out[T - 1 - t if reverse else t, n:] = 0  # padding, as PyTorch's padded output
+    h_n = _last_states(A[:, :P], sizes)
+    c_n = _last_states(Y[:, 4 * H :], sizes)
+    return out, h_n, c_n, (Y, TC, HH, A)
 
 
 def _gru_fwd(xw, h0, w_hh, b_hh, sizes, reverse, packed):
@@ -181,85 +220,75 @@ def _rnn_fwd(xw, h0, w_hh, relu, sizes, reverse, packed):
 # -- backward kernels -------------------------------------------------------------------------
 
 
-def _hh_weight_grad(dG, Hp, out, h0, reverse, packed):
-    """sum over t of dG[t]^T h_{t-1}; on unpacked input h_{t-1} is the shifted output."""
-    G = dG.shape[-1]
-    if packed:
-        return dG.reshape(-1, G).T @ Hp.reshape(-1, Hp.shape[-1])
-    first, rest, prev = (
-        (-1, slice(None, -1), slice(1, None)) if reverse else (0, slice(1, None), slice(None, -1))
-    )
-    w = dG[first].T @ h0
-    if dG.shape[0] > 1:
-        w += dG[rest].reshape(-1, G).T @ out[prev].reshape(-1, out.shape[-1])
-    return w
-
-
-def _lstm_bwd(sv, h0, c0, out, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, packed):
-    # Gate-major like the forward (NOTE [ LSTM gate-major layout ]): dG per step is a (G, B)
-    # block, states (H, B) / (P, B); dG goes back to the callers as (T, B, G).
+def _lstm_bwd(sv, w_ih, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, need_x, need_w):
+    # Layout as in the forward (NOTE [ LSTM kernel layout ]): dG per step is a (G, B) block in
+    # the kernels' gate order, states (H, B) / (P, B).
     xp = xp_of(dout)
-    Y, C, TC, HH, Hp, Cp = sv
-    T, G, B = Y.shape
-    H = G // 4
-    alpha = xp.ones((G, B), Y.dtype)
-    alpha[2 * H : 3 * H] = 0
+    Y, TC, HH, A = sv
+    T, H, B = TC.shape
+    G = 4 * H
+    Y5 = Y.reshape(T + 1, 5, H, B)
     # d(activation)/d(pre-activation) for every gate, all steps at once: y(1-y) or 1-y^2.
     # In-place steps: fresh big temporaries cost page faults on every call.
     # It becomes the gates' gradient dG step by step, so no second big array is needed.
-    D = alpha - Y
-    D *= Y
-    D[:, 2 * H : 3 * H] += 1
+    alpha = xp.ones((G, B), Y.dtype)
+    alpha[3 * H :] = 0
+    D = alpha - Y[:T, :G]
+    D *= Y[:T, :G]
+    D[:, 3 * H :] += 1
     # The factors of dG that do not depend on the incoming gradient, also all steps at once:
-    # dG_i = dc * g, dG_f = dc * c_{t-1}, dG_g = dc * i, dG_o = dh * tanh(c_t) (times D).
-    # Per step this leaves one product with dc over the contiguous (i, f, g) block and one
-    # with dh over the o block.
-    D4, Y4 = D.reshape(T, 4, H, B), Y.reshape(T, 4, H, B)
-    D4[:, 0] *= Y4[:, 2]
-    D4[:, 2] *= Y4[:, 0]
-    D4[:, 3] *= TC
-    if packed:
-        D4[:, 1] *= Cp
-        for t, n in enumerate(sizes):
+    # dG_o = dh * tanh(c_t), dG_i = dc * g, dG_f = dc * c_{t-1}, dG_g = dc * i (times D).
+    # Per step this leaves one product with dh over the o block and one with dc over the
+    # contiguous (i, f, g) block.
+    D4 = D.reshape(T, 4, H, B)
+    D4[:, 0] *= TC
+    D4[:, 1] *= Y5[:T, 3]
+    D4[:, 2] *= Y5[:T, 4]
+    D4[:, 3] *= Y5[:T, 1]
+    for t, n in enumerate(sizes):
+        if n < B:
             D[t, :, n:] = 0
-    else:
-        first, rest, prev = (
-            (-1, slice(None, -1), slice(1, None))
-            if reverse
-            else (0, slice(1, None), slice(None, -1))
-        )
-        D4[first, 1] *= c0.T
-        D4[rest, 1] *= C[prev]
     OD = TC * TC  # d h_t / d c_t = o_t * tanh'(c_t)
     np.subtract(1, OD, out=OD)
-    OD *= Y4[:, 3]
-    doutT = xp.ascontiguousarray(dout.transpose(0, 2, 1))
+    OD *= Y5[:T, 0]
+    doutT = xp.ascontiguousarray((dout[::-1] if reverse else dout).transpose(0, 2, 1))
     DH = xp.zeros(doutT.shape, dout.dtype) if w_hr is not None else None
     dh = dhn.T.copy()
     dc = dcn.T.copy()
-    w_hh_t = w_hh.T
+    w_t = _kernel_rows(w_hh, H).T
     w_hr_t = w_hr.T if w_hr is not None else None
     tmp = xp.empty((H, B), Y.dtype)
-    for t in reversed(_order(T, reverse)):
+    for t in range(T - 1, -1, -1):
         n = sizes[t]
-        dht, dct = dh[:, :n], dc[:, :n]
-        dht += doutT[t, :, :n]
+        if n == B:
+            dht, dct, tm, d = dh, dc, tmp, D[t]
+            d4, od, f, do = D4[t], OD[t], Y5[t, 2], doutT[t]
+        else:
+            dht, dct, tm, d = dh[:, :n], dc[:, :n], tmp[:, :n], D[t, :, :n]
+            d4, od, f, do = D4[t, :, :, :n], OD[t, :, :n], Y5[t, 2, :, :n], doutT[t, :, :n]
+        dht += do
         if w_hr is None:
             dhh = dht
         else:
             DH[t, :, :n] = dht
             dhh = w_hr_t @ dht
-        np.multiply(dhh, OD[t, :, :n], out=tmp[:, :n])
-        dct += tmp[:, :n]
-        D4[t, :3, :, :n] *= dct
-        D4[t, 3, :, :n] *= dhh
-        dct *= Y4[t, 1, :, :n]
-        np.matmul(w_hh_t, D[t, :, :n], out=dht)
-    dG = xp.ascontiguousarray(D.transpose(0, 2, 1))
-    HpT = Hp.transpose(0, 2, 1) if packed else None
-    dw_hh = _hh_weight_grad(dG, HpT, out, h0, reverse, packed)
+        np.multiply(dhh, od, out=tm)
+        dct += tm
+        d4[0] *= dhh
+        d4[1:] *= dct
+        dct *= f
+        np.matmul(w_t, d, out=dht)
+    # Weight gradients: one product of dG (G, T*B) with the steps' [h_{t-1}; x_t; 1] columns.
+    Dc = xp.ascontiguousarray(D.transpose(1, 0, 2)).reshape(G, T * B)
+    dW = dx = None
+    if need_w:
+        Ac = xp.ascontiguousarray(A[:T].transpose(0, 2, 1)).reshape(T * B, -1)
+        dW = _torch_rows(Dc @ Ac, H)
+    if need_x:
+        dx = (Dc.T @ _kernel_rows(w_ih, H)).reshape(T, B, -1)
+        dx = xp.ascontiguousarray(dx[::-1]) if reverse else dx
     dw_hr = xp.tensordot(DH, HH, ((0, 2), (0, 2))) if w_hr is not None else None
-    return dG, dh.T.copy(), dc.T.copy(), dw_hh, dw_hr
+    return dx, dW, dh.T.copy(), dc.T.copy(), dw_hr
 
 
 def _gru_bwd(sv, w_hh, dout, dhn, sizes, reverse):
@@ -319,81 +348,97 @@ def _rnn_bwd(sv, out, w_hh, relu, dout, dhn, sizes, reverse, packed):
 class Recurrence(Primitive):
     """One direction of one recurrent layer over a whole (padded) sequence.
 
-    Inputs: ``xw`` (T, B, G) the input projection ``x @ w_ih.T``, ``b_x`` (G,) or None the bias
-    added to it, ``h0`` (B, P), ``c0`` (B, H) or None, ``w_hh`` (G, P), ``w_hr`` (P, H) or None,
-    ``b_hh`` (G,) (GRU only, since its n-gate bias sits inside ``r * (...)``; the other modes
-    fold it into ``b_x``), then ``mode``, ``reverse``, ``batch_sizes``.
-    Outputs: the per-step outputs (T, B, P), h_n (B, P) and, for LSTM, c_n (B, H).
+    Inputs: ``x`` (T, B, I), ``w_ih`` (G, I), ``b_ih`` and ``b_hh`` (G,) or None, ``h0`` (B, P),
+    ``c0`` (B, H) or None, ``w_hh`` (G, P), ``w_hr`` (P, H) or None, then ``mode``,
+    ``reverse``, ``batch_sizes``. Outputs: the per-step outputs (T, B, P), h_n (B, P) and, for
+    LSTM, c_n (B, H). The LSTM kernel does the input projection inside its per-step products
+    (NOTE [ LSTM kernel layout ]); GRU and RNN project all steps in one product first.
     """
 
     @staticmethod
-    def forward(ctx, xw, b_x, h0, c0, w_hh, w_hr, b_hh, mode, reverse, batch_sizes):
-        T, B = xw.shape[:2]
+    def forward(ctx, x, w_ih, b_ih, b_hh, h0, c0, w_hh, w_hr, mode, reverse, batch_sizes):
+        T, B, n_in = x.shape
         sizes = _sizes(batch_sizes, T, B)
         packed = batch_sizes is not None
         if mode == "LSTM":
-            out, h, c, sv = _lstm_fwd(xw, b_x, h0, c0, w_hh, w_hr, sizes, reverse, packed)
+            b = b_ih if b_hh is None else (b_hh if b_ih is None else b_ih + b_hh)
+            kernel_sizes = sizes[::-1] if reverse else sizes
+            out, h, c, sv = _lstm_fwd(x, w_ih, b, h0, c0, w_hh, w_hr, kernel_sizes, reverse, packed)
         else:
-            xb = xw if b_x is None else xw + b_x
+            # All steps' input projection in one product; GRU's b_hh sits inside r * (...).
+            xw = (x.reshape(T * B, n_in) @ w_ih.T).reshape(T, B, -1)
+            for bias in (b_ih,) if mode == "GRU" else (b_ih, b_hh):
+                if bias is not None:
+                    xw += bias
             if mode == "GRU":
-                out, h, sv = _gru_fwd(xb, h0, w_hh, b_hh, sizes, reverse, packed)
+                out, h, sv = _gru_fwd(xw, h0, w_hh, b_hh, sizes, reverse, packed)
             else:
-                out, h, sv = _rnn_fwd(xb, h0, w_hh, mode == "RNN_RELU", sizes, reverse, packed)
+                out, h, sv = _rnn_fwd(xw, h0, w_hh, mode == "RNN_RELU", sizes, reverse, packed)
         if any(ctx.needs_input_grad):
             ctx.cfg = (mode, reverse, batch_sizes, sizes, packed)
             # The kernel's intermediates ride along as saved constants, so the engine frees
             # them with the graph (and keeps them when retain_graph=True).
-            ctx.save_for_backward(xw, b_x, h0, c0, w_hh, w_hr, b_hh, out, *sv)
+            ctx.save_for_backward(x, w_ih, b_ih, b_hh, h0, c0, w_hh, w_hr, out, *sv)
         return (out, h, c) if mode == "LSTM" else (out, h)
 
     @staticmethod
     def backward(ctx, dout, dhn, dcn=None):
         mode, reverse, batch_sizes, sizes, packed = ctx.cfg
-        saved = ctx.saved_tensors
-        xw, b_x, h0, c0, w_hh, w_hr, b_hh, out = saved[:8]
-        sv = [None if t is None else t._data for t in saved[8:]]
         if state.enabled:  # NOTE [ RNN double backward ]
             return _recompute_grads(ctx, (dout, dhn, dcn))
-        da, dw_hr, db = None, None, None
+        saved = ctx.saved_tensors
+        x, w_ih, b_ih, b_hh, h0, c0, w_hh, w_hr, out = (
+            None if t is None else t._data for t in saved[:9]
+        )
+        sv = [None if t is None else t._data for t in saved[9:]]
+        need = ctx.needs_input_grad
+        T, B, n_in = x.shape
+        P = w_hh.shape[1]
+        dc = dw_hr = db_hh = None
         if mode == "LSTM":
-            dx, dh, dc, dw, dw_hr = _lstm_bwd(
+            kernel_sizes = sizes[::-1] if reverse else sizes
+            need_w = need[1] or need[2] or need[3] or need[6]
+            dx, dW, dh, dc, dw_hr = _lstm_bwd(
                 sv,
-                h0._data,
-                c0._data,
-                out._data,
-                w_hh._data,
-                None if w_hr is None else w_hr._data,
+                w_ih,
+                w_hh,
+                w_hr,
                 dout._data,
                 dhn._data,
                 dcn._data,
-                sizes,
+                kernel_sizes,
                 reverse,
-                packed,
+                need[0],
+                need_w,
             )
-            da = _make(dc)
-        elif mode == "GRU":
-            dx, dh, dw, db = _gru_bwd(sv, w_hh._data, dout._data, dhn._data, sizes, reverse)
+            dw_hh, dw_ih, db = (None,) * 3
+            if need_w:
+                dw_hh, dw_ih = dW[:, :P].copy(), dW[:, P : P + n_in].copy()
+                db = dW[:, -1].copy() if b_ih is not None or b_hh is not None else None
+            db_ih = db_hh = db
         else:
-            dx, dh, dw = _rnn_bwd(
-                sv,
-                out._data,
-                w_hh._data,
-                mode == "RNN_RELU",
-                dout._data,
-                dhn._data,
-                sizes,
-                reverse,
-                packed,
-            )
-        need = ctx.needs_input_grad
-        return (
-            _make(dx),
-            _make(dx.sum((0, 1))) if need[1] else None,
-            _make(dh),
-            da,
-            _make(dw),
-            None if dw_hr is None else _make(dw_hr),
-            _make(db) if need[6] else None,
+            if mode == "GRU":
+                dxw, dh, dw_hh, db_hh = _gru_bwd(sv, w_hh, dout._data, dhn._data, sizes, reverse)
+            else:
+                dxw, dh, dw_hh = _rnn_bwd(
+                    sv,
+                    out,
+                    w_hh,
+                    mode == "RNN_RELU",
+                    dout._data,
+                    dhn._data,
+                    sizes,
+                    reverse,
+                    packed,
+                )
+            d2 = dxw.reshape(T * B, -1)
+            dx = (d2 @ w_ih).reshape(T, B, n_in) if need[0] else None
+            dw_ih = d2.T @ x.reshape(T * B, n_in) if need[1] else None
+            db_ih = d2.sum(0) if need[2] or (need[3] and mode != "GRU") else None
+            if mode != "GRU":
+                db_hh = db_ih
+        grads = (dx, dw_ih, db_ih, db_hh, dh, dc, dw_hh, dw_hr)
+        return tuple(_make(g) if g is not None and n else None for g, n in zip(grads, need)) + (
             None,
             None,
             None,
@@ -404,7 +449,7 @@ def _recompute_grads(ctx, grads):
     from ..autograd.engine import grad as autograd_grad
 
     mode, reverse, batch_sizes, _, _ = ctx.cfg
-    args = ctx.saved_tensors[:7]
+    args = ctx.saved_tensors[:8]
     outs = composite_layer(mode, *args, reverse, batch_sizes)
     wanted = [i for i, a in enumerate(args) if a is not None and ctx.needs_input_grad[i]]
     pairs = [(o, g) for o, g in zip(outs, grads) if o is not None and g is not None]
@@ -415,7 +460,7 @@ def _recompute_grads(ctx, grads):
         create_graph=True,
         allow_unused=True,
     )
-    full = [None] * 10
+    full = [None] * 11
     for i, g in zip(wanted, res):
         full[i] = g
     return tuple(full)
@@ -454,10 +499,12 @@ def rnn_step(xw, h, w_hh, relu=False):
     return E.clamp_min(pre, 0) if relu else E.tanh(pre)
 
 
-def composite_layer(mode, xw, b_x, h0, c0, w_hh, w_hr, b_hh, reverse, batch_sizes):
+def composite_layer(mode, x, w_ih, b_ih, b_hh, h0, c0, w_hh, w_hr, reverse, batch_sizes) -> tuple:
     """What ``Recurrence`` computes, step by step in ember ops (for double backward)."""
-    if b_x is not None:
-        xw = xw + b_x
+    xw = E.matmul(x, w_ih.t())
+    for bias in (b_ih,) if mode == "GRU" else (b_ih, b_hh):
+        if bias is not None:
+            xw = xw + bias
     T, B = xw.shape[:2]
     sizes = _sizes(batch_sizes, T, B)
     h, c = h0, c0
@@ -478,17 +525,30 @@ def composite_layer(mode, xw, b_x, h0, c0, w_hh, w_hr, b_hh, reverse, batch_size
     return (out, h, c) if mode == "LSTM" else (out, h)
 
 
-def recurrence(mode, xw, b_x, h0, c0, w_hh, w_hr=None, b_hh=None, reverse=False, batch_sizes=None):
-    """Run one direction of one layer over ``xw + b_x`` (T, B, G).
+def recurrence(
+    mode: str,
+    x,
+    w_ih,
+    b_ih,
+    b_hh,
+    h0,
+    c0,
+    w_hh,
+    w_hr=None,
+    reverse: bool = False,
+    batch_sizes=None,
+) -> tuple:
+    """Run one direction of one recurrent layer over ``x`` (T, B, I).
 
     Returns (output, h_n, c_n) for LSTM and (output, h_n) otherwise.
 
     Example:
-        >>> xw, h0 = ember.randn(5, 2, 12), ember.zeros(2, 4)
-        >>> out, h = recurrence("GRU", xw, None, h0, None, ember.randn(12, 4))
+        >>> x, h0 = ember.randn(5, 2, 3), ember.zeros(2, 4)
+        >>> out, h = recurrence("GRU", x, ember.randn(12, 3), None, None, h0, None,
+        ...                     ember.randn(12, 4))
         >>> out.shape, h.shape
         (ember.Size([5, 2, 4]), ember.Size([2, 4]))
     """
     if mode not in MODES:
         raise ValueError(f"Unknown recurrent mode {mode!r}")
-    return Recurrence.apply(xw, b_x, h0, c0, w_hh, w_hr, b_hh, mode, reverse, batch_sizes)
+    return Recurrence.apply(x, w_ih, b_ih, b_hh, h0, c0, w_hh, w_hr, mode, reverse, batch_sizes)

@@ -488,23 +488,24 @@ def _zero_state(t) -> bool:
 
 
 def _recurrence(b: _Builder, rec, path) -> list:
-    """One recurrent layer direction as ONNX LSTM/GRU/RNN on the projected input ``x @ w_ih.T``."""
-    xw, b_x, h0, c0, w_hh, w_hr, b_hh, mode, reverse, batch_sizes = rec.args
+    """One recurrent layer direction as an ONNX LSTM/GRU/RNN node."""
+    x, w_ih, b_ih, b_hh, h0, c0, w_hh, w_hr, mode, reverse, batch_sizes = rec.args
     if w_hr is not None or batch_sizes is not None:
         what = "proj_size" if w_hr is not None else "packed sequences"
         raise UnsupportedOperatorError(
             f"ONNX export: recurrent layers with {what} are not supported (in module '{path}')"
         )
     G, H = w_hh.shape
-    dt = _np(xw._data).dtype
-    perm = _gate_perm(mode, H)
-    w = b.const(np.eye(G, dtype=dt)[perm][None])
-    idx = b.const(perm.astype(np.int64))
-    r = b.node("Gather", [b.name(w_hh), idx], path=path, axis=0)[0]
-    r = b.node("Unsqueeze", [r, b.ints([0])], path=path)[0]
+    dt = _np(x._data).dtype
+    idx = b.const(_gate_perm(mode, H).astype(np.int64))
+
+    def gathered(t, unsqueeze=True):
+        g = b.node("Gather", [b.name(t), idx], path=path, axis=0)[0]
+        return b.node("Unsqueeze", [g, b.ints([0])], path=path)[0] if unsqueeze else g
+
     zero = b.const(np.zeros(G, dt))
-    bx = zero if b_x is None else b.node("Gather", [b.name(b_x), idx], path=path, axis=0)[0]
-    bh = zero if b_hh is None else b.node("Gather", [b.name(b_hh), idx], path=path, axis=0)[0]
+    bx = zero if b_ih is None else gathered(b_ih, False)
+    bh = zero if b_hh is None else gathered(b_hh, False)
     bias = b.node("Concat", [bx, bh], path=path, axis=0)[0]
     bias = b.node("Unsqueeze", [bias, b.ints([0])], path=path)[0]
 
@@ -514,7 +515,7 @@ def _recurrence(b: _Builder, rec, path) -> list:
         return b.node("Unsqueeze", [b.name(t), b.ints([0])], path=path)[0]
 
     h = state(h0)
-    ins = [b.name(xw), w, r, bias, "", h]
+    ins = [b.name(x), gathered(w_ih), gathered(w_hh), bias, "", h]
     kw = {"hidden_size": int(H), "direction": "reverse" if reverse else "forward"}
     if mode == "LSTM":
         ins.append(state(c0))
@@ -601,7 +602,7 @@ def _check_constants(rec, alt, live, b) -> None:
             or b.cur.get(id(x), _key(x)) in b.names
         ):
             continue
-        if rec.op.__name__ == "Recurrence" and pos in (2, 3) and _zero_state(x):
+        if rec.op.__name__ == "Recurrence" and pos in (4, 5) and _zero_state(x):
             continue  # zero initial states are left out of the node (ONNX's default)
         ax, ay = _np(x._data), _np(y._data) if _is_tensor(y) else None
         if ay is None or ax.shape != ay.shape or not np.array_equal(ax, ay, equal_nan=True):

@@ -341,15 +341,14 @@ def _recurrent(op, ins, at):
     w, r = w.index_select(0, inv), r.index_select(0, inv)
     T, B = x.shape[:2]
     bias = ins[3][0] if len(ins) > 3 and ins[3] is not None else None
-    b_x = b_hh = None
+    b_ih = b_hh = None
     if bias is not None:
-        bw, br = bias[:G].index_select(0, inv), bias[G:].index_select(0, inv)
-        b_x, b_hh = (bw, br) if mode == "GRU" else (bw + br, None)
+        b_ih, b_hh = bias[:G].index_select(0, inv), bias[G:].index_select(0, inv)
     h0 = ins[5][0] if len(ins) > 5 and ins[5] is not None else ember.zeros(B, H, dtype=x.dtype)
     c0 = None
     if mode == "LSTM":
         c0 = ins[6][0] if len(ins) > 6 and ins[6] is not None else ember.zeros(B, H, dtype=x.dtype)
-    out = recurrence(mode, x @ w.t(), b_x, h0, c0, r, None, b_hh, direction == "reverse")
+    out = recurrence(mode, x, w, b_ih, b_hh, h0, c0, r, None, direction == "reverse")
     return [out[0].unsqueeze(1)] + [o.unsqueeze(0) for o in out[1:]]
 
 

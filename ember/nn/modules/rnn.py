@@ -175,16 +175,9 @@ class RNNBase(Module):
                     b_ih, b_hh = params[2], params[3]
                 if self.proj_size:
                     w_hr = params[-1]
-                if self.mode == "GRU" or b_ih is None:
-                    bias = b_ih
-                else:
-                    bias, b_hh = b_ih + b_hh, None
-                # The input projection of all time steps: one matrix product.
-                steps, batch, n_in = x.shape
-                xw = E.matmul(x.reshape(steps * batch, n_in), w_ih.t()).reshape(steps, batch, -1)
                 c0k = None if c0 is None else c0[k]
                 res = _rnn.recurrence(
-                    self.mode, xw, bias, h0[k], c0k, w_hh, w_hr, b_hh, bool(d), batch_sizes
+                    self.mode, x, w_ih, b_ih, b_hh, h0[k], c0k, w_hh, w_hr, bool(d), batch_sizes
                 )
                 outs.append(res[0])
                 hs.append(res[1])
@@ -504,14 +497,8 @@ class RNNCellBase(Module):
     def _step(self, mode: str, x: Tensor, h: Tensor, c: Tensor | None = None) -> tuple:
         """One step through the fused kernel (a sequence of length 1): faster than the cell
         maths as separate ops, and still twice differentiable (NOTE [ RNN double backward ])."""
-        xw = E.matmul(x, self.weight_ih.t()).unsqueeze(0)
-        b_x = b_hh = None
-        if self.bias_ih is not None:
-            if mode == "GRU":
-                b_x, b_hh = self.bias_ih, self.bias_hh
-            else:
-                b_x = self.bias_ih + self.bias_hh
-        return _rnn.recurrence(mode, xw, b_x, h, c, self.weight_hh, None, b_hh)[1:]
+        w_ih, b_ih, b_hh = self.weight_ih, self.bias_ih, self.bias_hh
+        return _rnn.recurrence(mode, x.unsqueeze(0), w_ih, b_ih, b_hh, h, c, self.weight_hh)[1:]
 
 
 class RNNCell(RNNCellBase):
