@@ -220,7 +220,7 @@ def _rnn_fwd(xw, h0, w_hh, relu, sizes, reverse, packed):
 # -- backward kernels -------------------------------------------------------------------------
 
 
-def _lstm_bwd(sv, w_ih, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, need_x, need_w):
+def _lstm_bwd(sv, w_ih, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, need_x, need_w, need_state):
     # Layout as in the forward (NOTE [ LSTM kernel layout ]): dG per step is a (G, B) block in
     # the kernels' gate order, states (H, B) / (P, B).
     xp = xp_of(dout)
@@ -228,14 +228,12 @@ def _lstm_bwd(sv, w_ih, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, need_x, need
     T, H, B = TC.shape
     G = 4 * H
     Y5 = Y.reshape(T + 1, 5, H, B)
-    # d(activation)/d(pre-activation) for every gate, all steps at once: y(1-y) or 1-y^2.
+    # d(activation)/d(pre-activation) for every gate, all steps at once: y - y^2 or 1 - y^2.
     # In-place steps: fresh big temporaries cost page faults on every call.
     # It becomes the gates' gradient dG step by step, so no second big array is needed.
-    alpha = xp.ones((G, B), Y.dtype)
-    alpha[3 * H :] = 0
-    D = alpha - Y[:T, :G]
-    D *= Y[:T, :G]
-    D[:, 3 * H :] += 1
+    D = Y[:T, :G] * Y[:T, :G]
+    np.subtract(Y[:T, : 3 * H], D[:, : 3 * H], out=D[:, : 3 * H])
+    np.subtract(1, D[:, 3 * H :], out=D[:, 3 * H :])
     # The factors of dG that do not depend on the incoming gradient, also all steps at once:
     # dG_o = dh * tanh(c_t), dG_i = dc * g, dG_f = dc * c_{t-1}, dG_g = dc * i (times D).
     # Per step this leaves one product with dh over the o block and one with dc over the
@@ -275,7 +273,11 @@ def _lstm_bwd(sv, w_ih, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, need_x, need
         np.multiply(dhh, od, out=tm)
         dct += tm
         d4[0] *= dhh
-        d4[1:] *= dct
+        d4[1] *= dct  # three calls: broadcasting dc over d4[1:] takes twice as long
+        d4[2] *= dct
+        d4[3] *= dct
+        if t == 0 and not need_state:
+            break
         dct *= f
         np.matmul(w_t, d, out=dht)
     # Weight gradients: one product of dG (G, T*B) with the steps' [h_{t-1}; x_t; 1] columns.
@@ -410,6 +412,7 @@ class Recurrence(Primitive):
                 reverse,
                 need[0],
                 need_w,
+                need[4] or need[5],
             )
             dw_hh, dw_ih, db = (None,) * 3
             if need_w:
