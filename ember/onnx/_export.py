@@ -338,6 +338,10 @@ def _emit(b: _Builder, rec, alt=None) -> list:
         return b.node("Expand", [b.name(a[0]), b.ints(tgt)], path=path)
     if op == "Cat":
         return b.node("Concat", [b.name(t) for t in a[1:]], path=path, axis=int(a[0]))
+    if op == "Stack":
+        axis = b.ints([int(a[0])])
+        parts = [b.node("Unsqueeze", [b.name(t), axis], path=path)[0] for t in a[1:]]
+        return b.node("Concat", parts, path=path, axis=int(a[0]))
     if op == "Flip":
         dims = [int(d) for d in a[1]]
         n = len(dims)

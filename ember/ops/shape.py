@@ -464,25 +464,52 @@ def cat(tensors, dim=0, *, out=None):
 concat = concatenate = cat
 
 
+class Stack(Primitive):
+    @staticmethod
+    def forward(ctx, dim, *xs):
+        ctx.dim = dim
+        return xp_of(xs[0]).stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        need = ctx.needs_input_grad[1:]
+        return (None,) + tuple(g.select(ctx.dim, i) if n else None for i, n in enumerate(need))
+
+
 def stack(tensors, dim=0, *, out=None):
-    """Join tensors along a new dim.
+    """Join tensors along a new dim (types promoted).
 
     Example:
         >>> ember.stack([ember.zeros(3), ember.ones(3)]).shape
         ember.Size([2, 3])
     """
+    from .. import _dtype as D
+
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t_ in enumerate(tensors):
+        if not isinstance(t_, Tensor):
+            raise TypeError(
+                f"expected Tensor as element {i} in argument 0, but got {type(t_).__name__}"
+            )
     shp = tensors[0].shape
+    dt = tensors[0].dtype
     for i, t_ in enumerate(tensors):
         if t_.shape != shp:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(shp)} at entry 0 "
                 f"and {list(t_.shape)} at entry {i}"
             )
+        if t_.dtype is not dt:
+            dt = D.promote_types(dt, t_.dtype)
     d = wrap_dim(dim, len(shp) + 1)
-    return cat([unsqueeze(t_, d) for t_ in tensors], d, out=out)
+    r = Stack.apply(d, *[t_ if t_.dtype is dt else t_.to(dt) for t_ in tensors])
+    if out is not None:
+        from .elementwise import _out
+
+        return _out(r, out)
+    return r
 
 
 def hstack(tensors):
