@@ -120,6 +120,7 @@ def _lstm_fwd(x, w_ih, b, h0, c0, w_hh, w_hr, sizes, reverse, packed):
     prod = xp.empty((2 * H, B), x.dtype)
     num = xp.ones((G, B), x.dtype)  # (G, B), not (G, 1): broadcasting a column is slower
     num[3 * H :] = 2
+    one = xp.ones((), x.dtype)  # a 0-d array: ~0.5 us a call faster than the Python scalar 1
     with np.errstate(over="ignore"):
         for t in range(T):
             n = sizes[t]
@@ -134,10 +135,10 @@ def _lstm_fwd(x, w_ih, b, h0, c0, w_hh, w_hr, sizes, reverse, packed):
             z = y[:G]
             np.matmul(W, a, out=z)
             np.exp(z, out=z)
-            z += 1
+            np.add(z, one, out=z)
             np.divide(nm, z, out=z)  # 1 / (1 + e), or 2 / (1 + e) for the cell gate
             g = z[3 * H :]
-            g -= 1
+            np.subtract(g, one, out=g)
             np.multiply(z[H : 3 * H], y[3 * H :], out=pr)  # (i, f) * (g, c_{t-1})
             c = yn[4 * H :]
             np.add(pr[:H], pr[H:], out=c)
@@ -253,7 +254,7 @@ def _lstm_bwd(sv, w_ih, w_hh, w_hr, dout, dhn, dcn, sizes, reverse, need_x, need
     DH = xp.zeros(doutT.shape, dout.dtype) if w_hr is not None else None
     dh = dhn.T.copy()
     dc = dcn.T.copy()
-    w_t = _kernel_rows(w_hh, H).T
+    w_t = xp.ascontiguousarray(_kernel_rows(w_hh, H).T)  # C order: ~10 % faster GEMMs
     w_hr_t = w_hr.T if w_hr is not None else None
     tmp = xp.empty((H, B), Y.dtype)
     for t in range(T - 1, -1, -1):
