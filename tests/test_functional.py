@@ -390,3 +390,19 @@ def test_gumbel_softmax():
     assert_close(hard.sum(-1), np.ones(4, np.float32))
     (hard * ember.arange(5.0)).sum().backward()
     assert logits.grad is not None and float(logits.grad.abs().sum()) > 0
+
+
+@pytest.mark.parametrize("shape, bias", [((2, 3, 4), True), ((4,), True), ((3, 4), False)])
+def test_linear_double_backward_matches_torch(shape, bias):
+    """F.linear is one fused op; its backward is ember ops, so second derivatives match."""
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal(shape), rng.standard_normal((5, 4)), rng.standard_normal(5)
+    res = []
+    for lib, F in ((torch, TF), (ember, EF)):
+        ins = [lib.tensor(a, requires_grad=True) for a in ((x, w, b) if bias else (x, w))]
+        y = F.linear(*ins)
+        g = lib.autograd.grad((y * y).sum(), ins, create_graph=True)
+        gg = lib.autograd.grad(sum((gi * gi).sum() for gi in g), ins)
+        res.append([t.detach().numpy() for t in (y, *g, *gg)])
+    for e, t in zip(res[1], res[0]):
+        np.testing.assert_allclose(e, t, rtol=1e-10, atol=1e-10)

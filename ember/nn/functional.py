@@ -129,12 +129,34 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     if _autocast.active:  # NOTE [ autocast entry checks ]
         input, weight, bias = _autocast.cast("linear", input, weight, bias)
+    if _linear_fits(input, weight, bias):
+        from ..ops.linalg import Linear
+
+        return Linear.apply(input, weight, bias)
+    # anything else (mismatched shapes or dtypes, complex ...) by the ops, which raise
     if input.ndim == 2 and bias is not None and weight.ndim == 2:
         from ..ops.linalg import addmm
 
         return addmm(bias, input, weight.t())
     out = input.matmul(weight.t())
     return out if bias is None else out + bias
+
+
+def _linear_fits(x, w, b) -> bool:
+    """Whether the fused Linear op applies: real floats of one dtype and matching sizes."""
+    if not (isinstance(x, Tensor) and isinstance(w, Tensor)) or w.ndim != 2 or x.ndim == 0:
+        return False
+    dt = x._data.dtype
+    if dt.kind != "f" or w._data.dtype != dt or x.shape[-1] != w.shape[1]:
+        return False
+    if type(x._data) is not type(w._data):
+        return False
+    return b is None or (
+        isinstance(b, Tensor)
+        and b._data.dtype == dt
+        and b.shape == (w.shape[0],)
+        and type(b._data) is type(x._data)
+    )
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

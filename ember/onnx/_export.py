@@ -338,6 +338,10 @@ def _emit(b: _Builder, rec, alt=None) -> list:
         return b.node("Expand", [b.name(a[0]), b.ints(tgt)], path=path)
     if op == "Cat":
         return b.node("Concat", [b.name(t) for t in a[1:]], path=path, axis=int(a[0]))
+    if op == "Linear":
+        w = b.node("Transpose", [b.name(a[1])], path=path, perm=[1, 0])[0]
+        y = b.node("MatMul", [b.name(a[0]), w], path=path)
+        return y if a[2] is None else b.node("Add", [y[0], b.name(a[2])], path=path)
     if op == "Stack":
         axis = b.ints([int(a[0])])
         parts = [b.node("Unsqueeze", [b.name(t), axis], path=path)[0] for t in a[1:]]

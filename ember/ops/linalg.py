@@ -33,6 +33,30 @@ class MatMul(Primitive):
         return ga, gb
 
 
+class Linear(Primitive):
+    """``x @ w.T + b`` as one op (nn.Linear's hot path; F.linear checks the arguments)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
+        out = np.matmul(x, w.T)
+        if b is not None:
+            out += b
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        g2 = g.reshape(-1, g.shape[-1]) if need[1] or need[2] else None
+        gx = g.matmul(w) if need[0] else None
+        # (out, in) from g^T x: the weight's own row-major layout, so .grad needs no copy
+        gw = g2.t().matmul(x.reshape(-1, x.shape[-1])) if need[1] else None
+        gb = g2.sum(0) if need[2] else None
+        return gx, gw, gb
+
+
 def _shape_str(s):
     return "x".join(str(v) for v in s)
 
