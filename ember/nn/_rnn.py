@@ -121,33 +121,37 @@ def _lstm_fwd(x, w_ih, b, h0, c0, w_hh, w_hr, sizes, reverse, packed):
     num = xp.ones((G, B), x.dtype)  # (G, B), not (G, 1): broadcasting a column is slower
     num[3 * H :] = 2
     one = xp.ones((), x.dtype)  # a 0-d array: ~0.5 us a call faster than the Python scalar 1
+    # Each role's blocks of all steps as one view: an int index of a view costs about half a
+    # slice of a step's block (W6: ~50 us a call of this kernel).
+    gates, o_gate, i_f, g_gate = Y[:, :G], Y[:, :H], Y[:, H : 3 * H], Y[:, 3 * H : G]
+    g_c, cell, hid = Y[:, 3 * H :], Y[:, G:], A[:, :P]  # (g, c_{t-1}); c_{t-1}; h_{t-1}
+    p1, p2 = prod[:H], prod[H:]
     with np.errstate(over="ignore"):
         for t in range(T):
             n = sizes[t]
-            if n == B:  # plain [t] views cost a third of [t, :, :n] ones
-                a, y, yn, tc, pr, nm = A[t], Y[t], Y[t + 1], TC[t], prod, num
-                hn = A[t + 1, :P]
+            if n == B:
+                z, a, o, if_, gc, g = gates[t], A[t], o_gate[t], i_f[t], g_c[t], g_gate[t]
+                c, h, tc, nm, pr, q1, q2 = cell[t + 1], hid[t + 1], TC[t], num, prod, p1, p2
                 hh = HH[t] if HH is not None else None
-            else:
-                a, y, yn, tc = A[t, :, :n], Y[t, :, :n], Y[t + 1, :, :n], TC[t, :, :n]
-                pr, nm, hn = prod[:, :n], num[:, :n], A[t + 1, :P, :n]
-                hh = HH[t, :, :n] if HH is not None else None
-            z = y[:G]
+            else:  # packed: the first n columns
+                k, k1 = (t, slice(None), slice(n)), (t + 1, slice(None), slice(n))
+                z, a, o, if_, gc, g = gates[k], A[k], o_gate[k], i_f[k], g_c[k], g_gate[k]
+                c, h, tc = cell[k1], hid[k1], TC[k]
+                nm, pr, q1, q2 = num[:, :n], prod[:, :n], p1[:, :n], p2[:, :n]
+                hh = HH[k] if HH is not None else None
             np.matmul(W, a, out=z)
             np.exp(z, out=z)
             np.add(z, one, out=z)
             np.divide(nm, z, out=z)  # 1 / (1 + e), or 2 / (1 + e) for the cell gate
-            g = z[3 * H :]
             np.subtract(g, one, out=g)
-            np.multiply(z[H : 3 * H], y[3 * H :], out=pr)  # (i, f) * (g, c_{t-1})
-            c = yn[4 * H :]
-            np.add(pr[:H], pr[H:], out=c)
+            np.multiply(if_, gc, out=pr)  # (i, f) * (g, c_{t-1})
+            np.add(q1, q2, out=c)
             np.tanh(c, out=tc)
             if hh is None:
-                np.multiply(z[:H], tc, out=hn)
+                np.multiply(o, tc, out=h)
             else:
-                np.multiply(z[:H], tc, out=hh)
-                np.matmul(w_hr, hh, out=hn)
+                np.multiply(o, tc, out=hh)
+                np.matmul(w_hr, hh, out=h)
     steps = A[T:0:-1] if reverse else A[1:]
     out = xp.ascontiguousarray(steps[:, :P].transpose(0, 2, 1))
     for t, n in enumerate(sizes):
