@@ -337,3 +337,21 @@ def test_cross_entropy_is_fast_enough():
     for _ in range(3):
         EF.cross_entropy(x, t).backward()
     assert (time.perf_counter() - start) / 3 < 2.0  # ~20 ms unloaded
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_loss_double_backward_matches_torch(reduction):
+    """mse_loss's common call is one fused op; its gradients of gradients match PyTorch's."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    res = []
+    for lib in (torch, ember):
+        ins = [lib.tensor(v, requires_grad=True) for v in (a, b)]
+        loss = lib.nn.functional.mse_loss(*ins, reduction=reduction)
+        loss = loss if reduction != "none" else (loss * loss).sum()
+        g = lib.autograd.grad(loss, ins, create_graph=True)
+        # weights 1 and 2: g_target = -g_input, so an unweighted sum would cancel to zero
+        gg = lib.autograd.grad(sum((x * x * x).sum() * (k + 1) for k, x in enumerate(g)), ins)
+        res.append([t.detach().numpy() for t in (loss, *g, *gg)])
+    for e, t in zip(res[1], res[0]):
+        np.testing.assert_allclose(e, t, rtol=1e-10, atol=1e-10)
