@@ -245,6 +245,25 @@ def test_recurrent(cell):
         _check(model, sess, ember.randn(n, 5, 6), blob)
 
 
+class _TwoHeadsMSE(nn.Module):
+    def __init__(self, reduction):
+        super().__init__()
+        self.a, self.b, self.reduction = nn.Linear(6, 3), nn.Linear(6, 3), reduction
+
+    def forward(self, x):
+        return F.mse_loss(self.a(x), self.b(x), reduction=self.reduction)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_loss(reduction):
+    ember.manual_seed(3)
+    model = _TwoHeadsMSE(reduction)
+    dyn = DYN if reduction == "none" else {"x": {0: "batch"}}
+    _, sess, blob = _export(model, ember.randn(4, 6), dynamic_axes=dyn)
+    for n in (1, 5):
+        _check(model, sess, ember.randn(n, 6), blob)
+
+
 class _Emb(nn.Module):
     def __init__(self):
         super().__init__()

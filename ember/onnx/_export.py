@@ -342,6 +342,13 @@ def _emit(b: _Builder, rec, alt=None) -> list:
         w = b.node("Transpose", [b.name(a[1])], path=path, perm=[1, 0])[0]
         y = b.node("MatMul", [b.name(a[0]), w], path=path)
         return y if a[2] is None else b.node("Add", [y[0], b.name(a[2])], path=path)
+    if op == "_MSELoss":
+        d = b.node("Sub", [b.name(a[0]), b.name(a[1])], path=path)[0]
+        sq = b.node("Mul", [d, d], path=path)
+        if a[2] == "none":
+            return sq
+        red = "ReduceMean" if a[2] == "mean" else "ReduceSum"
+        return b.node(red, sq, path=path, keepdims=0)
     if op == "Stack":
         axis = b.ints([int(a[0])])
         parts = [b.node("Unsqueeze", [b.name(t), axis], path=path)[0] for t in a[1:]]
