@@ -357,6 +357,9 @@ ERRORS = [
         "For unbatched 2-D input, hx should also be 2-D but got 3-D tensor",
     ),
     (lambda: nn.LSTM(4, 3)(ember.randn(2, 2, 4).double()), ValueError, "does not match weight"),
+    (lambda: nn.LSTM(4, 3)(ember.randn(0, 2, 4)), RuntimeError, "sequence length to be larger"),
+    (lambda: nn.GRU(4, 3, batch_first=True)(ember.randn(2, 0, 4)), RuntimeError, "larger than 0"),
+    (lambda: nn.RNN(4, 3)(ember.randn(0, 4)), RuntimeError, "larger than 0 in RNN"),
     (lambda: nn.LSTMCell(4, 3)(ember.randn(2, 2, 4)), ValueError, "Expected input to be 1D or 2D"),
     (lambda: nn.LSTMCell(4, 3)(ember.randn(2, 5)), RuntimeError, "inconsistent input_size"),
     (

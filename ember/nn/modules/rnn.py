@@ -244,6 +244,8 @@ class RNNBase(Module):
                 x = input.unsqueeze(1)
             else:
                 x = input.transpose(0, 1) if self.batch_first else input
+        if x.shape[0] == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         h0, c0 = self._initial_state(hx, x, unbatched, sorted_indices)
         out, h_n, c_n = self._run(x, h0, c0, None if bs is None else bs.tolist())
         if packed:
