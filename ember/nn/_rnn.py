@@ -60,8 +60,8 @@ def _lstm_weights(w_ih, b, w_hh, s):
 def _last_states(S, sizes):
     """Each column's state after its own last step; ``S[t + 1]`` holds step t's (R, B) result.
 
-    Packed batches are sorted by decreasing length, so column j ends where the size drops
-    below j + 1; unpacked, every column ends at the last step.
+    Packed batches are sorted by decreasing length, so column j ends where the step size drops
+    below j + 1; unpacked or run in reverse (sizes rising), every column ends at the last step.
     """
     out = S[-1].copy()
     if sizes[-1] == S.shape[-1]:  # all columns run to the end
