@@ -26,7 +26,7 @@ def _quiet_numpy_floating_point_warnings() -> None:
 
 
 _quiet_numpy_floating_point_warnings()
-from ._device import device
+from ._device import device, get_default_device, set_default_device
 from ._dtype import (
     bfloat16,
     can_cast,

@@ -60,6 +60,15 @@ class device:
     def __reduce__(self):
         return (device, (self.type, self.index))
 
+    def __enter__(self) -> device:
+        """``with ember.device("cuda"):`` makes this the default device inside the block."""
+        _STACK.append(_DEFAULT[0])
+        _DEFAULT[0] = None if self.type == "cpu" else self
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _DEFAULT[0] = _STACK.pop()
+
 
 CPU = device("cpu")
 
@@ -69,3 +78,37 @@ def as_device(d) -> device:
     if d is None or isinstance(d, device):
         return d
     return device(d)
+
+
+# The device factory functions use when given none (None: the CPU, their fast path), and the
+# ones that ``with device(...)`` blocks replaced.
+_DEFAULT: list = [None]
+_STACK: list = []
+
+
+def set_default_device(d) -> None:
+    """Allocate the tensors of factory functions given no device (zeros, tensor, randn, a new
+    layer's parameters ...) on ``d``; ``None`` or ``"cpu"`` restores the CPU. Tensors made from
+    other tensors (``*_like``, ``new_*``, ``tensor(t)``) keep their source's device.
+
+    Example:
+        >>> ember.set_default_device("cpu"); ember.get_default_device()
+        device(type='cpu')
+    """
+    dev = None if d is None else as_device(d)
+    _DEFAULT[0] = None if dev is None or dev.type == "cpu" else dev
+
+
+def get_default_device() -> device:
+    """The device factory functions allocate on when given none (see set_default_device).
+
+    Example:
+        >>> ember.get_default_device()
+        device(type='cpu')
+    """
+    return _DEFAULT[0] or CPU
+
+
+def default_or(d):
+    """``d``, or the default device when it is None (None again for the CPU)."""
+    return _DEFAULT[0] if d is None else d

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype as D
-from ._device import CPU, as_device, device
+from ._device import CPU, as_device, default_or, device
 from .autograd.grad_mode import state
 from .backend import device_of, transfer
 from .backend import get as get_backend
@@ -61,6 +61,8 @@ class Tensor:
         else:
             shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
             arr = np.empty(tuple(int(s) for s in shape), dt.np)
+        if device is None and not (len(args) == 1 and isinstance(args[0], Tensor)):
+            device = default_or(None)
         if device is not None:
             arr = transfer(arr, as_device(device))
         _init(self, arr, None, 0)

@@ -241,3 +241,15 @@ def test_requested_dtype_gets_the_exact_python_values(expr):
     # No rounding through the default float32 on the way to a wider dtype.
     got = eval("ember." + expr.format(m="ember")).tolist()
     assert got == eval("torch." + expr.format(m="torch")).tolist()
+
+
+def test_default_device_api_matches_torch():
+    for lib in (torch, ember):
+        assert repr(lib.get_default_device()) == "device(type='cpu')"
+        lib.set_default_device("cpu")
+        assert repr(lib.get_default_device()) == "device(type='cpu')"
+        assert lib.zeros(2).device == lib.device("cpu")
+        lib.set_default_device(None)
+        assert repr(lib.get_default_device()) == "device(type='cpu')"
+        with pytest.raises(RuntimeError, match="device type at start of device string: foo"):
+            lib.set_default_device("foo")

@@ -724,3 +724,59 @@ def test_nccl_plumbing_on_one_rank(tmp_path):
     proc, _ = launch(tmp_path, NCCL_WORKER, nproc=1)
     _ok(proc)
     assert "ok" in proc.stdout
+
+
+@pytest.fixture
+def default_cuda(fake_cuda):
+    ember.set_default_device("cuda")
+    try:
+        yield fake_cuda
+    finally:
+        ember.set_default_device(None)
+
+
+def test_set_default_device_moves_factories_not_derived_tensors(default_cuda):
+    on_cuda = [
+        ember.zeros(2),
+        ember.ones(2, 3),
+        ember.empty(2),
+        ember.full((2,), 1.5),
+        ember.arange(3),
+        ember.linspace(0, 1, 4),
+        ember.eye(2),
+        ember.rand(2),
+        ember.randn(2),
+        ember.randint(0, 4, (2,)),
+        ember.randperm(3),
+        ember.normal(0.0, 1.0, (2,)),
+        ember.tensor([1.0, 2.0]),
+        ember.as_tensor(np.zeros(2)),
+        ember.Tensor(2, 3),
+        ember.nn.Linear(3, 2).weight,
+    ]
+    assert all(t.is_cuda for t in on_cuda)
+    assert ember.get_default_device() == ember.device("cuda")
+    cpu = ember.zeros(2, device="cpu")
+    derived = [
+        ember.zeros(2, device="cpu"),
+        ember.from_numpy(np.zeros(2)),
+        ember.zeros_like(cpu),
+        ember.randn_like(cpu),
+        cpu.new_zeros(3),
+        cpu.new_tensor([1.0]),
+        ember.tensor(cpu),
+        ember.as_tensor(cpu),
+        ember.normal(cpu, 1.0),
+        cpu + 1,
+    ]
+    assert all(t.is_cpu for t in derived)
+
+
+def test_device_as_context_manager_nests(fake_cuda):
+    assert ember.zeros(1).is_cpu
+    with ember.device("cuda"):
+        assert ember.zeros(1).is_cuda and ember.get_default_device() == ember.device("cuda")
+        with ember.device("cpu"):
+            assert ember.zeros(1).is_cpu and ember.get_default_device() == ember.device("cpu")
+        assert ember.zeros(1).is_cuda
+    assert ember.zeros(1).is_cpu and ember.get_default_device() == ember.device("cpu")

@@ -6,7 +6,7 @@ import math
 import numbers
 
 from .. import _dtype as D
-from .._device import as_device
+from .._device import CPU, as_device, default_or
 from ..backend import get as get_backend
 from ..backend import transfer
 from ..random import _gen
@@ -33,6 +33,7 @@ def _finish(arr, dtype=None, device=None, requires_grad=False) -> Tensor:
         np_dt = D.to_numpy(dtype)
         if arr.dtype != np_dt:
             arr = arr.astype(np_dt)
+    device = default_or(device)
     if device is not None:
         arr = transfer(arr, as_device(device))
     t = _make(arr)
@@ -106,9 +107,11 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         >>> ember.tensor([[1, 2], [3, 4]]).dtype
         ember.int64
     """
-    if isinstance(data, Tensor) and not isinstance(data._data, np.ndarray):
-        arr = data._data.copy()
-        return _finish(arr, dtype, device, requires_grad)
+    if isinstance(data, Tensor):
+        if device is None:
+            device = data.device  # not the default device: PyTorch keeps the source's
+        if not isinstance(data._data, np.ndarray):
+            return _finish(data._data.copy(), dtype, device, requires_grad)
     arr = _infer(data, exact=dtype is not None)
     if dtype is not None and arr.dtype.kind == "c" and not isinstance(data, (np.ndarray, Tensor)):
         target = D.as_dtype(dtype)
@@ -159,7 +162,7 @@ def from_dlpack(ext) -> Tensor:
 def _filled(fn, size, dtype, device, requires_grad, default=None):
     size = _size(size)
     dt = D.as_dtype(dtype) if dtype is not None else (default or D.get_default_dtype())
-    dev = as_device(device)
+    dev = as_device(default_or(device))
     xp = _xp(dev)
     if dev is not None and dev.type == "cuda":
         with get_backend(dev).device_context(dev):
@@ -346,7 +349,7 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
 
 
 def _dev(t):
-    return None if isinstance(t._data, np.ndarray) else t.device
+    return CPU if isinstance(t._data, np.ndarray) else t.device
 
 
 def arange(
@@ -582,7 +585,7 @@ def normal(
         return _finish(
             arr,
             None,
-            device or (ref.device if not isinstance(ref._data, np.ndarray) else None),
+            device or ref.device,
             requires_grad,
         )
     if std < 0:
