@@ -48,6 +48,7 @@ from ._dtype import (
 )
 from ._dtype import bool_ as bool  # noqa: A001  (ember.bool, as torch.bool)
 from ._format import set_printoptions
+from ._layout import layout, sparse_bsc, sparse_bsr, sparse_coo, sparse_csc, sparse_csr, strided
 from ._tensor import Size, Tensor
 from .autograd import (
     detect_anomaly,

@@ -96,6 +96,21 @@ class Tensor:
         return self.device.type == "cpu"
 
     @property
+    def is_meta(self) -> bool:
+        return self.device.type == "meta"
+
+    @property
+    def layout(self):
+        """Always ``ember.strided``: ember tensors are dense."""
+        from ._layout import strided
+
+        return strided
+
+    # Backends and tensor kinds ember does not have: always False, for scripts that test them.
+    is_mps = is_xpu = is_ipu = is_xla = is_vulkan = is_mtia = is_maia = property(lambda self: False)
+    is_mkldnn = is_sparse = is_sparse_csr = is_quantized = is_nested = property(lambda self: False)
+
+    @property
     def ndim(self) -> int:
         return self._data.ndim
 
@@ -452,6 +467,28 @@ class Tensor:
 
     def bfloat16(self) -> Tensor:
         return self.to(D.bfloat16)
+
+    def cfloat(self) -> Tensor:
+        return self.to(D.complex64)
+
+    def cdouble(self) -> Tensor:
+        return self.to(D.complex128)
+
+    def new(self, *args, **kwargs) -> Tensor:
+        """The legacy constructor: ``x.new(2, 3)`` uninitialised, ``x.new(data)`` from data,
+        ``x.new()`` empty; with ``x``'s dtype and device unless given.
+
+        Example:
+            >>> ember.zeros(2, dtype=ember.float64).new([1, 2]).dtype
+            ember.float64
+        """
+        from .ops.creation import new_empty, new_tensor
+
+        if not args:
+            return new_empty(self, (0,), **kwargs)
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, tuple)):
+            return new_tensor(self, args[0], **kwargs)
+        return new_empty(self, *args, **kwargs)
 
     def long(self) -> Tensor:
         return self.to(D.int64)

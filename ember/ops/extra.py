@@ -16,16 +16,19 @@ import warnings
 
 from ..autograd.function import Primitive
 from ._util import D, Tensor, _make, np, promote, state, wrap_dim, xp_of
+from .composite import split_with_sizes
 from .creation import _finish
 from .elementwise import _check_inplace, _need_input, check_broadcast, inplace, isnan, sqrt, where
 from .index import index_put
 from .reduce import _median_all, norm, sort, values_indices
 from .shape import (
     cat,
+    chunk,
     flip,
     movedim,
     narrow,
     reshape,
+    split,
     squeeze,
     stack,
     swapaxes,
@@ -35,6 +38,11 @@ from .shape import (
 )
 
 __all__ = [
+    "adjoint",
+    "narrow_copy",
+    "unsafe_chunk",
+    "unsafe_split",
+    "unsafe_split_with_sizes",
     "block_diag",
     "cartesian_prod",
     "cdist",
@@ -984,7 +992,42 @@ def _inplace_view(fn, name: str):
 
 
 # Tensor methods that are not top-level functions in PyTorch.
+def adjoint(input: Tensor) -> Tensor:
+    """The conjugate transpose of the last two dims, a view (``x.mH``).
+
+    Example:
+        >>> ember.adjoint(ember.zeros(2, 3)).shape
+        ember.Size([3, 2])
+    """
+    if input.ndim < 2:
+        raise RuntimeError(
+            "tensor.adjoint() is only supported on matrices or batches of matrices. "
+            f"Got {input.ndim}-D tensor."
+        )
+    return input.mH
+
+
+def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """``narrow`` as a new tensor rather than a view.
+
+    Example:
+        >>> ember.arange(5).narrow_copy(0, 1, 2).tolist()
+        [1, 2]
+    """
+    return narrow(input, dim, start, length).clone()
+
+
+# PyTorch's "unsafe" variants differ only in autograd bookkeeping ember does not have.
+unsafe_chunk = chunk
+unsafe_split = split
+unsafe_split_with_sizes = split_with_sizes
+
 METHODS = {
+    "adjoint": adjoint,
+    "narrow_copy": narrow_copy,
+    "unsafe_chunk": chunk,
+    "unsafe_split": split,
+    "unsafe_split_with_sizes": split_with_sizes,
     "nextafter_": inplace(nextafter, "nextafter_"),
     "index_copy_": inplace(index_copy, "index_copy_"),
     "fill_diagonal_": fill_diagonal_,
