@@ -383,6 +383,25 @@ class Tensor:
         hooks.append(hook)
         return _RemovableHandle(hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` once backward has accumulated this leaf's ``.grad`` (the hook
+        returns None; an optimizer step per parameter inside backward is the common use).
+
+        Example:
+            >>> h = w.register_post_accumulate_grad_hook(lambda p: None); h.remove()
+        """
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        if self._hooks is None:
+            self._hooks = []
+        entry = _PostAccumulateHook(hook)
+        self._hooks.append(entry)
+        return _RemovableHandle(self._hooks, entry)
+
     def retain_grad(self) -> None:
         """Keep the gradient of this non-leaf tensor in ``.grad`` after backward."""
         if self.grad_fn is None:
@@ -716,6 +735,16 @@ class Tensor:
 
     def __setitem__(self, index, value):
         _ops.setitem(self, index, value)
+
+
+class _PostAccumulateHook:
+    """A leaf's hook to run after its .grad is accumulated; kept in the leaf's hook list, which
+    the engine's other hooks (run on the incoming gradient) skip."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
 
 
 class _RemovableHandle:

@@ -112,3 +112,35 @@ def test_data_parallel_runs_on_the_first_device():
         assert out.is_cuda
         with pytest.raises(ValueError, match="expects CUDA devices"):
             ember.nn.DataParallel(ember.nn.Linear(3, 2), device_ids=["cpu"])
+
+
+def _post_hook_run(lib):
+    x = lib.ones(2, requires_grad=True)
+    seen, order = [], []
+    x.register_hook(lambda g: order.append("pre"))
+
+    def post(t):
+        order.append("post")
+        seen.append(t.grad.clone())
+
+    h = x.register_post_accumulate_grad_hook(post)
+    (x * 3).sum().backward()
+    (x * 2).sum().backward()
+    h.remove()
+    (x * 2).sum().backward()
+    lib.autograd.grad((x * 4).sum(), [x])  # grad() accumulates nothing: no post hook
+    with pytest.raises(RuntimeError, match="cannot be registered on non-leaf tensors"):
+        (x * 2).register_post_accumulate_grad_hook(lambda t: None)
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        lib.ones(2).register_post_accumulate_grad_hook(lambda t: None)
+    y = lib.ones(2, requires_grad=True)
+    y.register_post_accumulate_grad_hook(lambda t: t.grad)
+    with pytest.raises(RuntimeError, match="post accumulate grad hooks should return None"):
+        (y * 1).sum().backward()
+    return [v.tolist() for v in seen], order, x.grad.tolist()
+
+
+def test_post_accumulate_grad_hook_matches_torch():
+    want, got = _post_hook_run(torch), _post_hook_run(ember)
+    assert got == want
+    assert got[0] == [[3.0, 3.0], [5.0, 5.0]] and got[1][:2] == ["pre", "post"]

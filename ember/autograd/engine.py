@@ -199,8 +199,14 @@ def _materialize(grads, out_meta):
 
 
 def _deliver_leaf(t, g, create_graph, capture, captured, accumulate, handed):
+    post = False
     if t._hooks:
+        from .._tensor import _PostAccumulateHook
+
         for h in t._hooks:
+            if type(h) is _PostAccumulateHook:
+                post = True
+                continue
             r = h(g)
             if r is not None:
                 g = r
@@ -223,6 +229,16 @@ def _deliver_leaf(t, g, create_graph, capture, captured, accumulate, handed):
 
         # Out of place: the old .grad's array may be shared with a gradient still in flight.
         t.grad = _make(t.grad._data + g._data)
+    if post:
+        _run_post_accumulate(t)
+
+
+def _run_post_accumulate(t):
+    from .._tensor import _PostAccumulateHook
+
+    for h in list(t._hooks):
+        if type(h) is _PostAccumulateHook and h.fn(t) is not None:
+            raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
