@@ -144,3 +144,62 @@ def test_post_accumulate_grad_hook_matches_torch():
     want, got = _post_hook_run(torch), _post_hook_run(ember)
     assert got == want
     assert got[0] == [[3.0, 3.0], [5.0, 5.0]] and got[1][:2] == ["pre", "post"]
+
+
+@pytest.mark.parametrize(
+    "shape, dim, keepdim",
+    [
+        ((2, 5), 1, False),
+        ((4, 7, 3), 1, True),
+        ((6,), 0, False),
+        ((3, 4), 0, False),
+        ((), 0, False),
+    ],
+)
+def test_mode_matches_torch(shape, dim, keepdim):
+    a = np.random.default_rng(0).integers(0, 3, shape).astype(np.float64)
+    t, e = torch.tensor(a, requires_grad=True), ember.tensor(a, requires_grad=True)
+    tv, ti = torch.mode(t, dim, keepdim)
+    ev, ei = ember.mode(e, dim, keepdim)
+    np.testing.assert_array_equal(ev.detach().numpy(), tv.detach().numpy())
+    np.testing.assert_array_equal(ei.numpy(), ti.numpy())  # the last occurrence of the mode
+    (tv * 2).sum().backward()
+    (ev * 2).sum().backward()
+    np.testing.assert_array_equal(e.grad.numpy(), t.grad.numpy())
+    np.testing.assert_array_equal(e.mode(dim, keepdim).values.detach().numpy(), ev.detach().numpy())
+
+
+def test_mode_of_empty_dim_raises():
+    for lib in (torch, ember):
+        with pytest.raises(IndexError, match="Expected reduction dim 1 to have non-zero size"):
+            lib.mode(lib.zeros(2, 0), 1)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"bins": 4, "range": (0.0, 4.0)},
+        {"bins": 7},
+        {"bins": 5, "density": True},
+        {"bins": 3, "w": 1},
+    ],
+    ids=["range", "minmax", "density", "weight"],
+)
+def test_histogram_matches_torch(kw):
+    rng = np.random.default_rng(0)
+    a, w = rng.standard_normal(50).astype(np.float32), rng.random(50).astype(np.float32)
+    res = []
+    for lib in (torch, ember):
+        k = {n: v for n, v in kw.items() if n != "w"}
+        if "w" in kw:
+            k["weight"] = lib.tensor(w)
+        res.append(lib.histogram(lib.tensor(a), **k))
+    for got, want in zip(res[1], res[0]):
+        assert str(got.dtype)[6:] == str(want.dtype)[6:]
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5)
+    edges = np.array([-1.0, 0.0, 0.5, 2.0], np.float32)
+    got = ember.tensor(a).histogram(ember.tensor(edges)).hist
+    np.testing.assert_array_equal(got.numpy(), torch.tensor(a).histogram(torch.tensor(edges)).hist)
+    for lib in (torch, ember):
+        with pytest.raises(NotImplementedError, match="\"histogramdd\" not implemented for 'Long'"):
+            lib.histogram(lib.tensor([1, 2]), bins=2)

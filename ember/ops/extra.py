@@ -39,6 +39,8 @@ from .shape import (
 
 __all__ = [
     "adjoint",
+    "histogram",
+    "mode",
     "narrow_copy",
     "unsafe_chunk",
     "unsafe_split",
@@ -69,6 +71,7 @@ __all__ = [
 ]
 
 frexp_result = collections.namedtuple("frexp", ["mantissa", "exponent"])
+histogram_result = collections.namedtuple("histogram", ["hist", "bin_edges"])
 
 
 def _need_tensors(tensors) -> None:
@@ -647,6 +650,67 @@ def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False):
     return values_indices(vals, idx)
 
 
+def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool = False):
+    """Counts (or weights, or a density) of ``input``'s values in ``bins`` equal bins over
+    ``range`` (default: min to max), or between the given edges; returns (hist, bin_edges) in
+    ``input``'s dtype. The last bin includes its right edge.
+
+    Example:
+        >>> ember.histogram(ember.tensor([1.0, 2.0, 1.0]), bins=2).hist
+        tensor([2., 1.])
+    """
+    _need_input("histogram", input)
+    if not input.is_floating_point():
+        name = input.dtype.scalar_name
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{name}'")
+    a = input._data
+    xp = xp_of(a)
+    edges = bins._data if isinstance(bins, Tensor) else int(bins)
+    w = None if weight is None else weight._data.reshape(-1)
+    lo_hi = None if range is None else (float(range[0]), float(range[1]))
+    hist, edges = xp.histogram(a.reshape(-1), bins=edges, range=lo_hi, weights=w, density=density)
+    return histogram_result(_make(hist.astype(a.dtype)), _make(edges.astype(a.dtype)))
+
+
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
+    """The most frequent value along ``dim`` (the smallest among ties) and the index of its last
+    occurrence, as (values, indices); the gradient flows to that index.
+
+    Example:
+        >>> ember.mode(ember.tensor([1.0, 2.0, 2.0, 1.0, 3.0])).values
+        tensor(1.)
+    """
+    _need_input("mode", input)
+    if input.ndim == 0:
+        wrap_dim(dim, 0)
+        return values_indices(input.clone(), _make(xp_of(input._data).zeros((), np.int64)))
+    d = wrap_dim(dim, input.ndim)
+    n = input.shape[d]
+    if n == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    a = input._data
+    xp = xp_of(a)
+    rows = xp.moveaxis(a, d, -1).reshape(-1, n)
+    srt = xp.sort(rows, axis=1)
+    # The count so far within each run of equal sorted values; the first position reaching the
+    # longest run lies in the run of the smallest most frequent value.
+    pos = xp.arange(n)
+    start = xp.ones(srt.shape, bool)
+    start[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    run_start = xp.maximum.accumulate(xp.where(start, pos, 0), axis=1)
+    best = xp.argmax(pos - run_start, axis=1)
+    value = srt[xp.arange(len(srt)), best]
+    last = n - 1 - xp.argmax((rows == value[:, None])[:, ::-1], axis=1)
+    shape = tuple(s for i, s in enumerate(input.shape) if i != d)
+    idx = _make(last.reshape(shape).astype(np.int64))
+    vals = input.gather(d, unsqueeze(idx, d))
+    if keepdim:
+        idx = unsqueeze(idx, d)
+    else:
+        vals = squeeze(vals, d)
+    return values_indices(vals, idx)
+
+
 def nanquantile(
     input: Tensor, q, dim: int | None = None, keepdim: bool = False, *, interpolation="linear"
 ) -> Tensor:
@@ -1024,6 +1088,8 @@ unsafe_split_with_sizes = split_with_sizes
 
 METHODS = {
     "adjoint": adjoint,
+    "histogram": histogram,
+    "mode": mode,
     "narrow_copy": narrow_copy,
     "unsafe_chunk": chunk,
     "unsafe_split": split,
