@@ -210,6 +210,40 @@ class Tensor:
         else:
             self._vc[0] += 1
 
+    def resize_(self, *sizes, memory_format=None) -> Tensor:
+        """Give this tensor the shape ``sizes`` in place, keeping its leading values (row order).
+        Growing it allocates new memory (new values uninitialised) that views of the old memory
+        do not share; in PyTorch they would.
+
+        Example:
+            >>> ember.arange(6.0).resize_(2, 3).shape
+            ember.Size([2, 3])
+        """
+        if self._rg:
+            raise RuntimeError("cannot resize variables that require grad")
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = sizes[0]
+        shape = tuple(int(s) for s in sizes)
+        if any(s < 0 for s in shape):
+            raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
+        a = self._data
+        n = 1
+        for s in shape:
+            n *= s
+        if n <= a.size and a.flags.c_contiguous:  # the same memory, as PyTorch's storage
+            self._data = a.reshape(-1)[:n].reshape(shape)
+        else:
+            new = backend_of(a).xp.empty(shape, a.dtype)
+            k = min(n, a.size)
+            new.reshape(-1)[:k] = a.reshape(-1)[:k]
+            self._data = new
+        self._bump()
+        return self
+
+    def resize_as_(self, other: Tensor, memory_format=None) -> Tensor:
+        """``resize_`` to ``other``'s shape."""
+        return self.resize_(tuple(other.shape))
+
     @property
     def T(self) -> Tensor:
         return self.permute(*range(self._data.ndim - 1, -1, -1))

@@ -203,3 +203,28 @@ def test_histogram_matches_torch(kw):
     for lib in (torch, ember):
         with pytest.raises(NotImplementedError, match="\"histogramdd\" not implemented for 'Long'"):
             lib.histogram(lib.tensor([1, 2]), bins=2)
+
+
+def _resize_run(lib):
+    out = []
+    x = lib.arange(6.0)
+    out += [x.resize_(2, 3) is x, tuple(x.shape), x.tolist()]
+    x = lib.arange(6.0)
+    v = x[:3]
+    x.resize_(2)
+    x[0] = 9.0  # shrinking keeps the memory, so the view sees it
+    out += [x.tolist(), v.tolist()]
+    x = lib.arange(4.0)
+    x.resize_((2, 3))
+    out += [tuple(x.shape), x.flatten()[:4].tolist()]
+    x = lib.arange(4.0)
+    out.append(tuple(x.resize_as_(lib.zeros(2, 2)).shape))
+    with pytest.raises(RuntimeError, match="cannot resize variables that require grad"):
+        lib.ones(2, requires_grad=True).resize_(3)
+    with pytest.raises(RuntimeError):
+        lib.ones(2).resize_(-1)
+    return out
+
+
+def test_resize_matches_torch():
+    assert _resize_run(ember) == _resize_run(torch)
