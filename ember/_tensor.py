@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import _dtype as D
@@ -227,9 +229,7 @@ class Tensor:
         if any(s < 0 for s in shape):
             raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
         a = self._data
-        n = 1
-        for s in shape:
-            n *= s
+        n = math.prod(shape)
         if n <= a.size and a.flags.c_contiguous:  # the same memory, as PyTorch's storage
             self._data = a.reshape(-1)[:n].reshape(shape)
         else:
@@ -769,6 +769,20 @@ class Tensor:
 
     def __setitem__(self, index, value):
         _ops.setitem(self, index, value)
+
+
+def _map_tensors(fn, data):
+    """``fn`` applied to every tensor in a (nested) list, tuple, namedtuple or dict; other
+    values are returned as they are (a batch for pin_memory, inputs for DataParallel)."""
+    if isinstance(data, Tensor):
+        return fn(data)
+    if isinstance(data, dict):
+        return type(data)({k: _map_tensors(fn, v) for k, v in data.items()})
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(_map_tensors(fn, d) for d in data))
+    if isinstance(data, list | tuple):
+        return type(data)(_map_tensors(fn, d) for d in data)
+    return data
 
 
 class _PostAccumulateHook:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from itertools import chain
 
 from ..._device import device
+from ..._tensor import _map_tensors
 from ..modules.module import Module
 
 
@@ -25,15 +26,7 @@ def _cuda_index(d) -> int:
 
 
 def _moved(obj, dev):
-    from ..._tensor import Tensor
-
-    if isinstance(obj, Tensor):
-        return obj.to(dev)
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_moved(o, dev) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _moved(v, dev) for k, v in obj.items()}
-    return obj
+    return _map_tensors(lambda t: t.to(dev), obj)
 
 
 class DataParallel(Module):

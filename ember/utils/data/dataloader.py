@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from multiprocessing.connection import wait as _wait_connections
 
 import ember
+from ember._tensor import _map_tensors
 
 from . import _worker
 from ._collate import default_collate, default_convert
@@ -51,15 +52,7 @@ def _fetch_iterable(it, indices, auto_collation: bool, collate_fn, drop_last: bo
 
 def _pin(data):
     """Apply ``Tensor.pin_memory`` to every tensor in a (nested) batch."""
-    if isinstance(data, ember.Tensor):
-        return data.pin_memory()
-    if isinstance(data, dict):
-        return type(data)({k: _pin(v) for k, v in data.items()})
-    if isinstance(data, tuple) and hasattr(data, "_fields"):
-        return type(data)(*(_pin(d) for d in data))
-    if isinstance(data, list | tuple):
-        return type(data)(_pin(d) for d in data)
-    return data
+    return _map_tensors(ember.Tensor.pin_memory, data)
 
 
 def _accelerator_available() -> bool:
