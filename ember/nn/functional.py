@@ -145,18 +145,19 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def _linear_fits(x, w, b) -> bool:
     """Whether the fused Linear op applies: real floats of one dtype and matching sizes."""
-    if not (isinstance(x, Tensor) and isinstance(w, Tensor)) or w.ndim != 2 or x.ndim == 0:
+    if not _same_float_arrays(x, w) or w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
         return False
-    dt = x._data.dtype
-    if dt.kind != "f" or w._data.dtype != dt or x.shape[-1] != w.shape[1]:
-        return False
-    if type(x._data) is not type(w._data):
-        return False
-    return b is None or (
-        isinstance(b, Tensor)
-        and b._data.dtype == dt
-        and b.shape == (w.shape[0],)
-        and type(b._data) is type(x._data)
+    return b is None or (_same_float_arrays(x, b) and b.shape == (w.shape[0],))
+
+
+def _same_float_arrays(a, b) -> bool:
+    """Two tensors of one real floating dtype on one array type (what the fused ops accept)."""
+    return (
+        isinstance(a, Tensor)
+        and isinstance(b, Tensor)
+        and a._data.dtype.kind == "f"
+        and a._data.dtype == b._data.dtype
+        and type(a._data) is type(b._data)
     )
 
 
@@ -1653,23 +1654,12 @@ def mse_loss(
     if _autocast.active:  # NOTE [ autocast entry checks ]
         input, target, weight = _autocast.cast("mse_loss", input, target, weight)
     reduction = _legacy(size_average, reduce, reduction)
-    if weight is None and _same_floats(input, target) and input.numel():
+    fused = weight is None and _same_float_arrays(input, target) and input.shape == target.shape
+    if fused and input.numel():
         return _MSELoss.apply(input, target, reduction)
     _check_same_size(input, target, "mse_loss")
     d = input - target
     return _weighted(d * d, weight, input, reduction)
-
-
-def _same_floats(a, b) -> bool:
-    """Two real floating tensors of one shape, dtype and array type (a fused loss applies)."""
-    return (
-        isinstance(a, Tensor)
-        and isinstance(b, Tensor)
-        and a._data.dtype.kind == "f"
-        and a._data.dtype == b._data.dtype
-        and a.shape == b.shape
-        and type(a._data) is type(b._data)
-    )
 
 
 class _MSELoss(Primitive):
