@@ -22,7 +22,25 @@ def _draw_binomial(count: ember.Tensor, probs: ember.Tensor) -> ember.Tensor:
     return ember.tensor(arr, device=probs.device)
 
 
-class Binomial(_ProbsOrLogits, Distribution):
+class _CountedTrials(_ProbsOrLogits, Distribution):
+    """A ``total_count`` beside probs or logits (Binomial, NegativeBinomial)."""
+
+    def __init__(self, total_count, probs=None, logits=None, validate_args=None):
+        (total_count,) = self._set_probs_or_logits(probs, logits, total_count)
+        self.total_count = total_count.type_as(self._param)
+        super().__init__(self._param.size(), validate_args=validate_args)
+
+    def _expand_counted(self, cls, batch_shape, _instance):
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = ember.Size(batch_shape)
+        new.total_count = self.total_count.expand(batch_shape)
+        self._expand_probs_or_logits(new, batch_shape)
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+
+class Binomial(_CountedTrials):
     """Number of successes in ``total_count`` trials with success ``probs`` (or ``logits``).
 
     Example::
@@ -39,18 +57,10 @@ class Binomial(_ProbsOrLogits, Distribution):
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        (total_count,) = self._set_probs_or_logits(probs, logits, total_count)
-        self.total_count = total_count.type_as(self._param)
-        super().__init__(self._param.size(), validate_args=validate_args)
+        super().__init__(total_count, probs, logits, validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Binomial, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        self._expand_probs_or_logits(new, batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_counted(Binomial, batch_shape, _instance)
 
     @property
     def support(self):

@@ -6,14 +6,13 @@ import ember
 from ember.nn.functional import logsigmoid
 
 from . import constraints
-from .distribution import Distribution
+from .binomial import _CountedTrials
 from .gamma import Gamma
-from .utils import _ProbsOrLogits
 
 __all__ = ["NegativeBinomial"]
 
 
-class NegativeBinomial(_ProbsOrLogits, Distribution):
+class NegativeBinomial(_CountedTrials):
     """Number of successes (each with probability ``probs``) before ``total_count`` failures.
 
     Example::
@@ -29,19 +28,8 @@ class NegativeBinomial(_ProbsOrLogits, Distribution):
     }
     support = constraints.nonnegative_integer
 
-    def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        (total_count,) = self._set_probs_or_logits(probs, logits, total_count)
-        self.total_count = total_count.type_as(self._param)
-        super().__init__(self._param.size(), validate_args=validate_args)
-
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(NegativeBinomial, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        self._expand_probs_or_logits(new, batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_counted(NegativeBinomial, batch_shape, _instance)
 
     @property
     def mean(self):

@@ -57,7 +57,24 @@ class LogitRelaxedBernoulli(_ProbsOrLogits, Distribution):
         return log_t + diff - 2 * softplus(diff)
 
 
-class RelaxedBernoulli(TransformedDistribution):
+class _RelaxedParams:
+    """temperature, logits and probs of a relaxed distribution, read from its base_dist
+    (RelaxedBernoulli and RelaxedOneHotCategorical)."""
+
+    @property
+    def temperature(self):
+        return self.base_dist.temperature
+
+    @property
+    def logits(self):
+        return self.base_dist.logits
+
+    @property
+    def probs(self):
+        return self.base_dist.probs
+
+
+class RelaxedBernoulli(_RelaxedParams, TransformedDistribution):
     """Concrete relaxation of Bernoulli on ``(0, 1)``; low ``temperature`` approaches 0/1 draws.
 
     Example::
@@ -78,15 +95,3 @@ class RelaxedBernoulli(TransformedDistribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(RelaxedBernoulli, _instance)
         return super().expand(batch_shape, _instance=new)
-
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
